@@ -1,0 +1,13 @@
+/**
+ * Magic-number sniffing (file-type) knows binary formats only; this tells text and JSON apart from
+ * arbitrary bytes so that a .txt or .json input gets a useful media type.
+ */
+export function sniffTextMime(head: Buffer): string | undefined {
+  if (head.length === 0) return 'text/plain';
+  const text = head.toString('utf8');
+  // U+FFFD appears when the bytes are not valid UTF-8; NUL never appears in text.
+  if (text.includes('\u0000') || text.slice(0, -4).includes('\uFFFD')) return undefined;
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return 'application/json';
+  return 'text/plain';
+}

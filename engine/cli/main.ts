@@ -1,0 +1,71 @@
+/** The `tessera` command line. Every failure ends as one line "error CODE: message" and a non-zero exit. */
+import { Command, CommanderError } from 'commander';
+import { TesseraError } from '../errors.ts';
+import { formatError } from './report.ts';
+import { runCommand } from './run-command.ts';
+import { validateCommand } from './validate-command.ts';
+import { workerCommand } from './worker-command.ts';
+import { nodesCommand } from './nodes-command.ts';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function program(): Command {
+  const cli = new Command('tessera')
+    .description('Durable multimodal AI pipelines on Temporal.')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const common = (command: Command) =>
+    command
+      .option('--data-dir <dir>', 'data folder (env TESSERA_DATA_DIR, default ./.tessera)')
+      .option('--task-queue <name>', 'Temporal task queue (env TESSERA_TASK_QUEUE, default "tessera")')
+      .option('--plugin <module>', 'load extra node definitions from a module (repeatable)', collect);
+
+  common(cli.command('validate <file>').description('check a pipeline file and print coded errors'))
+    .option('--json', 'print { valid, errors } as JSON')
+    .action(async (file, options) => setExit(await validateCommand(file, options)));
+
+  common(cli.command('run <file>').description('run a pipeline on Temporal with an in-process worker'))
+    .option('-i, --input <name=value>', 'a pipeline input; name=@path reads a file (repeatable)', collect)
+    .option('--json', 'print exactly one JSON object { runId, status, outputs } on stdout')
+    .option('--out-dir <dir>', 'where file outputs are written (default ./tessera-output/<runId>)')
+    .action(async (file, options) => setExit(await runCommand(file, options)));
+
+  common(cli.command('worker').description('run a worker (needs a running server: TEMPORAL_ADDRESS or tessera dev)'))
+    .option('--pool <name>', 'worker pool to serve (default "default")')
+    .action(async (options) => setExit(await workerCommand(options, 'worker')));
+
+  common(cli.command('dev').description('start the embedded Temporal server and a worker'))
+    .option('--no-ui', 'do not serve the Temporal UI')
+    .action(async (options) => setExit(await workerCommand(options, 'dev')));
+
+  common(cli.command('nodes').description('list node types (the catalog)'))
+    .option('--json', 'print the catalog as JSON')
+    .action(async (options) => setExit(await nodesCommand(options)));
+
+  return cli;
+}
+
+function setExit(code: number): void {
+  process.exitCode = code;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (err instanceof TesseraError) {
+      process.stderr.write(`error ${formatError(err.toJSON())}\n`);
+    } else {
+      process.stderr.write(`error INTERNAL: ${(err as Error)?.message ?? String(err)}\n`);
+      if (process.env.TESSERA_DEBUG) console.error(err);
+    }
+    process.exitCode = 1;
+  }
+}
+
+await main(process.argv);

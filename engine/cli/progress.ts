@@ -1,0 +1,65 @@
+/**
+ * Live per-node progress. On a terminal: one progress bar per task node (cli-progress). Otherwise: one
+ * plain line on stderr each time a node changes status, which logs and tests can read.
+ */
+import cliProgress from 'cli-progress';
+import type { NodeState } from '../run/plan.ts';
+
+export interface ProgressView {
+  update(states: Record<string, NodeState>): void;
+  fraction(nodeId: string, fraction: number, message?: string): void;
+  stop(): void;
+}
+
+export function createProgressView(nodeIds: string[], stream: NodeJS.WriteStream = process.stderr): ProgressView {
+  return stream.isTTY ? new BarsView(nodeIds, stream) : new LinesView(stream);
+}
+
+class LinesView implements ProgressView {
+  private readonly last = new Map<string, string>();
+  constructor(private readonly stream: NodeJS.WritableStream) {}
+
+  update(states: Record<string, NodeState>): void {
+    for (const [nodeId, state] of Object.entries(states)) {
+      if (this.last.get(nodeId) === state.status || state.status === 'pending') continue;
+      this.last.set(nodeId, state.status);
+      const extra = state.error ? `: ${state.error.message}` : state.attempt && state.attempt > 1 ? ` (attempt ${state.attempt})` : '';
+      this.stream.write(`node ${nodeId} ${state.status}${extra}\n`);
+    }
+  }
+
+  fraction(): void {}
+  stop(): void {}
+}
+
+class BarsView implements ProgressView {
+  private readonly multibar: cliProgress.MultiBar;
+  private readonly bars = new Map<string, cliProgress.SingleBar>();
+
+  constructor(nodeIds: string[], stream: NodeJS.WriteStream) {
+    const width = Math.max(...nodeIds.map((id) => id.length), 4);
+    this.multibar = new cliProgress.MultiBar(
+      { stream, format: `{node} {bar} {percentage}% {status}`, hideCursor: true, clearOnComplete: false, barsize: 24 },
+      cliProgress.Presets.shades_classic,
+    );
+    for (const id of nodeIds) this.bars.set(id, this.multibar.create(1, 0, { node: id.padEnd(width), status: 'pending' }));
+  }
+
+  update(states: Record<string, NodeState>): void {
+    for (const [nodeId, state] of Object.entries(states)) {
+      const bar = this.bars.get(nodeId);
+      if (!bar) continue;
+      const status = state.error ? `failed: ${state.error.message.slice(0, 60)}` : state.status;
+      if (state.status === 'succeeded') bar.update(1, { status });
+      else bar.update({ status });
+    }
+  }
+
+  fraction(nodeId: string, fraction: number, message?: string): void {
+    this.bars.get(nodeId)?.update(Math.min(Math.max(fraction, 0), 1), { status: message ?? 'running' });
+  }
+
+  stop(): void {
+    this.multibar.stop();
+  }
+}

@@ -1,0 +1,11 @@
+import type { CodedError } from '../errors.ts';
+
+/** One line per error: CODE [node "x" port "y"] message. */
+export function formatError(error: CodedError): string {
+  const where = [error.nodeId ? `node "${error.nodeId}"` : '', error.port ? `port "${error.port}"` : ''].filter(Boolean).join(' ');
+  return `${error.code}${where ? ` [${where}]` : ''}: ${error.message}`;
+}
+
+export function printErrors(errors: CodedError[]): void {
+  for (const error of errors) process.stderr.write(`error ${formatError(error)}\n`);
+}

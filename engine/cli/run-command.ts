@@ -1,0 +1,150 @@
+/**
+ * `tessera run`: validate, resolve inputs, connect to (or start) Temporal, run an in-process worker,
+ * start the workflow, draw progress until it ends, then print or write the outputs.
+ */
+import path from 'node:path';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { TesseraError, type CodedError } from '../errors.ts';
+import { loadPipelineFile } from '../pipeline/load.ts';
+import { pipelineInputs, resolveRunInputs } from '../run/inputs.ts';
+import { NODE_STATUS_QUERY, startRun } from '../run/start.ts';
+import type { NodeState, RunPipelineResult } from '../run/plan.ts';
+import { compilePlan } from '../run/plan.ts';
+import { connectTemporal } from '../temporal/connect.ts';
+import { createWorker } from '../worker/create-worker.ts';
+import { cliContext, type CliContext, type CommonOptions } from './context.ts';
+import { parseInputFlags } from './inputs.ts';
+import { formatOutputs, writeBlobOutputs } from './outputs.ts';
+import { createProgressView, type ProgressView } from './progress.ts';
+import { formatError, printErrors } from './report.ts';
+
+export interface RunOptions extends CommonOptions {
+  input?: string[];
+  json?: boolean;
+  outDir?: string;
+}
+
+export async function runCommand(file: string, options: RunOptions): Promise<number> {
+  const ctx = await cliContext(options);
+  const fail = (errors: CodedError[], runId?: string): number => {
+    if (options.json) process.stdout.write(JSON.stringify({ runId: runId ?? null, status: 'failed', error: errors[0], errors }) + '\n');
+    else printErrors(errors);
+    return 1;
+  };
+
+  const loaded = await loadPipelineFile(file, ctx.registry);
+  if (!loaded.ok) return fail(loaded.errors);
+  const given = await parseInputFlags(options.input ?? [], pipelineInputs(loaded.value), ctx.blobs);
+  const resolved = resolveRunInputs(loaded.value, given);
+  if (!resolved.ok) return fail(resolved.errors);
+
+  const temporal = await connectTemporal(ctx.settings.temporal, { dbFile: ctx.paths.temporalDb, ui: false });
+  let view: ProgressView | undefined;
+  const workers: Worker[] = [];
+  try {
+    // Serve every task queue the plan uses, so nodes in other pools also run locally.
+    const queues = new Set(compilePlan(loaded.value, ctx.settings.taskQueue).nodes.map((n) => n.activity.taskQueue));
+    const taskNodes = [...loaded.value.nodes.values()].filter((n) => n.definition.role === 'task').map((n) => n.node.id);
+    view = options.json ? undefined : createProgressView(taskNodes);
+    const progressView = view;
+    const connection = await temporal.workerConnection();
+    for (const queue of [ctx.settings.taskQueue, ...[...queues].filter((q) => q !== ctx.settings.taskQueue)]) {
+      workers.push(
+        await createWorker({
+          connection,
+          namespace: temporal.namespace,
+          taskQueue: queue,
+          cacheDir: ctx.paths.cache,
+          registry: ctx.registry,
+          blobs: ctx.blobs,
+          log: ctx.log,
+          activitiesOnly: queue !== ctx.settings.taskQueue,
+          onProgress: (e) => progressView?.fraction(e.nodeId, e.fraction, e.message),
+        }),
+      );
+    }
+    const running = workers.map((w) => w.run());
+
+    const handle = await startRun(temporal.client, loaded.value, resolved.inputs, { taskQueue: ctx.settings.taskQueue });
+    const onInterrupt = () => void handle.cancel().catch(() => undefined);
+    process.once('SIGINT', onInterrupt);
+    const stopWatching = view ? watchStatus(handle, view) : () => Promise.resolve();
+    try {
+      const result = (await handle.result()) as RunPipelineResult;
+      await stopWatching();
+      view?.update(result.nodes);
+      view?.stop();
+      view = undefined;
+      return await printSuccess(handle.workflowId, result, ctx, options);
+    } catch (err) {
+      await stopWatching();
+      if (view) view.update(await finalStates(handle));
+      view?.stop();
+      view = undefined;
+      return fail([runError(err)], handle.workflowId);
+    } finally {
+      process.off('SIGINT', onInterrupt);
+      for (const worker of workers) worker.shutdown();
+      await Promise.allSettled(running);
+    }
+  } finally {
+    view?.stop();
+    await temporal.close();
+  }
+}
+
+async function printSuccess(runId: string, result: RunPipelineResult, ctx: CliContext, options: RunOptions): Promise<number> {
+  const outDir = path.resolve(options.outDir ?? path.join('tessera-output', runId));
+  const outputs = await writeBlobOutputs(result.outputs, ctx.blobs, outDir);
+  if (options.json) process.stdout.write(JSON.stringify({ runId, status: 'succeeded', outputs }) + '\n');
+  else process.stdout.write(`${formatOutputs(outputs)}\n`);
+  return 0;
+}
+
+/** Polls the workflow's node-status query and feeds the view until stopped. */
+function watchStatus(handle: WorkflowHandle, view: ProgressView): () => Promise<void> {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        view.update(await handle.query<Record<string, NodeState>>(NODE_STATUS_QUERY));
+      } catch {
+        // The first workflow task may not have run yet; try again on the next tick.
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+  };
+}
+
+async function finalStates(handle: WorkflowHandle): Promise<Record<string, NodeState>> {
+  try {
+    return await handle.query<Record<string, NodeState>>(NODE_STATUS_QUERY);
+  } catch {
+    return {};
+  }
+}
+
+/** Turns a workflow failure into the coded error the user sees, naming the failing node. */
+export function runError(err: unknown): CodedError {
+  if (err instanceof WorkflowFailedError) {
+    const cause = err.cause as { name?: string; type?: string; message?: string; details?: unknown[] } | undefined;
+    if (cause?.name === 'CancelledFailure' || err.message.includes('cancel')) {
+      return { code: 'RUN_CANCELLED', message: 'The run was cancelled.' };
+    }
+    if (cause?.type === 'NODE_FAILED') {
+      const detail = (cause.details?.[0] ?? {}) as { nodeId?: string; code?: string; message?: string };
+      return { code: 'NODE_FAILED', message: cause.message ?? 'A node failed.', nodeId: detail.nodeId, details: { code: detail.code } };
+    }
+    if (cause?.name === 'TimeoutFailure') return { code: 'RUN_TIMED_OUT', message: 'The run timed out.' };
+    return { code: 'NODE_FAILED', message: cause?.message ?? err.message };
+  }
+  if (err instanceof TesseraError) return err.toJSON();
+  throw err;
+}
+
+export { formatError };

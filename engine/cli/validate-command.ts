@@ -1,0 +1,18 @@
+import { loadPipelineFile } from '../pipeline/load.ts';
+import { cliContext, type CommonOptions } from './context.ts';
+import { printErrors } from './report.ts';
+
+export async function validateCommand(file: string, options: CommonOptions & { json?: boolean }): Promise<number> {
+  const { registry } = await cliContext(options);
+  const result = await loadPipelineFile(file, registry);
+  if (options.json) {
+    process.stdout.write(JSON.stringify(result.ok ? { valid: true, errors: [] } : { valid: false, errors: result.errors }) + '\n');
+  } else if (result.ok) {
+    const { pipeline } = result.value;
+    process.stdout.write(`${file}: valid (${pipeline.name}, ${pipeline.nodes.length} nodes, ${pipeline.edges.length} edges)\n`);
+  } else {
+    printErrors(result.errors);
+    process.stderr.write(`${file}: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}\n`);
+  }
+  return result.ok ? 0 : 1;
+}

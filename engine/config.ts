@@ -1,0 +1,52 @@
+/**
+ * Settings from the environment (and CLI flags, which win). One place reads process.env so that every
+ * variable Tessera honours is listed here and in the README.
+ */
+import path from 'node:path';
+
+export interface TemporalSettings {
+  /** Set: connect to this cluster. Unset: run the embedded dev server. */
+  address?: string;
+  namespace: string;
+  tls: boolean;
+  tlsCertPath?: string;
+  tlsKeyPath?: string;
+  apiKey?: string;
+  /** Embedded server ports (0 picks free ones). */
+  port: number;
+  uiPort: number;
+  cliPath?: string;
+}
+
+export interface Settings {
+  dataDir: string;
+  taskQueue: string;
+  temporal: TemporalSettings;
+}
+
+export function loadSettings(overrides: { dataDir?: string; taskQueue?: string } = {}, env = process.env): Settings {
+  const address = env.TEMPORAL_ADDRESS || undefined;
+  return {
+    dataDir: path.resolve(overrides.dataDir ?? env.TESSERA_DATA_DIR ?? '.tessera'),
+    taskQueue: overrides.taskQueue ?? env.TESSERA_TASK_QUEUE ?? 'tessera',
+    temporal: {
+      address,
+      namespace: env.TEMPORAL_NAMESPACE || 'default',
+      tls: env.TEMPORAL_TLS === 'true' || Boolean(env.TEMPORAL_TLS_CERT) || Boolean(env.TEMPORAL_API_KEY),
+      tlsCertPath: env.TEMPORAL_TLS_CERT || undefined,
+      tlsKeyPath: env.TEMPORAL_TLS_KEY || undefined,
+      apiKey: env.TEMPORAL_API_KEY || undefined,
+      port: Number(env.TESSERA_TEMPORAL_PORT ?? 7233),
+      uiPort: Number(env.TESSERA_TEMPORAL_UI_PORT ?? 8233),
+      cliPath: env.TEMPORAL_CLI_PATH || undefined,
+    },
+  };
+}
+
+export function dataPaths(dataDir: string) {
+  return {
+    temporalDb: path.join(dataDir, 'temporal.db'),
+    blobs: path.join(dataDir, 'blobs'),
+    cache: path.join(dataDir, 'cache'),
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The catalogue of error codes. Every coded error Tessera reports (validation, CLI, later the API)
+ * uses a code from here; `docs/errors.md` documents each one and a test keeps the two in step.
+ */
+export const ERROR_CODES = {
+  FILE_UNREADABLE: { status: 400, message: 'The pipeline file cannot be read.' },
+  FILE_NOT_JSON: { status: 400, message: 'The pipeline file is not valid JSON.' },
+  SCHEMA_INVALID: { status: 400, message: 'The pipeline file does not match the tessera.pipeline/v1 schema.' },
+  DUPLICATE_NODE_ID: { status: 400, message: 'Two nodes share an id.' },
+  DUPLICATE_INPUT_NAME: { status: 400, message: 'Two input nodes share a name.' },
+  DUPLICATE_OUTPUT_NAME: { status: 400, message: 'Two output nodes share a name.' },
+  UNKNOWN_NODE_TYPE: { status: 400, message: 'No node definition has this type.' },
+  UNKNOWN_NODE_VERSION: { status: 400, message: 'The node type exists, but not in this version.' },
+  UNKNOWN_NODE: { status: 400, message: 'An edge names a node that does not exist.' },
+  UNKNOWN_PORT: { status: 400, message: 'An edge names a port the node does not have.' },
+  BAD_EDGE_ENDPOINT: { status: 400, message: 'An edge endpoint is not of the form "node.port".' },
+  INCOMPATIBLE_PORTS: { status: 400, message: 'The output kind cannot feed the input kind.' },
+  INPUT_ALREADY_CONNECTED: { status: 400, message: 'A single-valued input has more than one incoming edge.' },
+  REQUIRED_INPUT_MISSING: { status: 400, message: 'A required input of a node is not connected.' },
+  CYCLE: { status: 400, message: 'The edges form a cycle.' },
+  PARAMS_INVALID: { status: 400, message: 'A node\'s params do not match its params schema.' },
+  OPTIONS_INVALID: { status: 400, message: 'A node\'s execution options are invalid.' },
+  RUN_INPUT_MISSING: { status: 400, message: 'A required pipeline input was not given.' },
+  RUN_INPUT_UNKNOWN: { status: 400, message: 'A value was given for an input the pipeline does not have.' },
+  RUN_INPUT_INVALID: { status: 400, message: 'A pipeline input value has the wrong type.' },
+  INPUT_FILE_NOT_FOUND: { status: 400, message: 'A file given as an input cannot be read.' },
+  BLOB_NOT_FOUND: { status: 404, message: 'No blob has this hash.' },
+  NODE_FAILED: { status: 500, message: 'A node failed while running; the run stopped.' },
+  NODE_INPUT_INVALID: { status: 400, message: 'A node received an input it cannot use.' },
+  RUN_CANCELLED: { status: 409, message: 'The run was cancelled.' },
+  RUN_TIMED_OUT: { status: 504, message: 'The run did not finish in time.' },
+  TEMPORAL_UNREACHABLE: { status: 503, message: 'The Temporal server cannot be reached.' },
+  TEMPORAL_BINARY_NOT_FOUND: { status: 500, message: 'The temporal CLI binary needed for the embedded server was not found.' },
+  TEMPORAL_START_FAILED: { status: 500, message: 'The embedded Temporal server did not start.' },
+  PLUGIN_LOAD_FAILED: { status: 400, message: 'A node plugin module could not be loaded.' },
+  DUPLICATE_NODE_DEFINITION: { status: 500, message: 'A node type and version is registered twice.' },
+  USAGE: { status: 400, message: 'The command line is not valid.' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The shape of every reported error: in CLI output, in API responses, in validation results. */
+export interface CodedError {
+  code: ErrorCode;
+  message: string;
+  nodeId?: string;
+  port?: string;
+  details?: unknown;
+}
+
+/** An exception carrying a coded error, for failures outside validation (files, servers, binaries). */
+export class TesseraError extends Error {
+  readonly code: ErrorCode;
+  readonly nodeId?: string;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, extra: { nodeId?: string; details?: unknown; cause?: unknown } = {}) {
+    super(message, { cause: extra.cause });
+    this.name = 'TesseraError';
+    this.code = code;
+    this.nodeId = extra.nodeId;
+    this.details = extra.details;
+  }
+
+  toJSON(): CodedError {
+    return { code: this.code, message: this.message, nodeId: this.nodeId, details: this.details };
+  }
+}
+
+export function codedError(code: ErrorCode, message: string, extra: Omit<CodedError, 'code' | 'message'> = {}): CodedError {
+  return { code, message, ...extra };
+}

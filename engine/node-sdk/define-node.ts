@@ -1,0 +1,151 @@
+/**
+ * `defineNode` is the one way to define a node type, built-in or third-party.
+ * A definition is plain data plus a `run` function; the registry turns it into catalog entries.
+ */
+import { z } from 'zod';
+import type { PortKind, PortValue } from '../ports.ts';
+import type { BlobStore } from '../blob/store.ts';
+import type { Logger } from '../logger.ts';
+
+export interface PortSpec {
+  kind: PortKind;
+  /** Inputs only: the run cannot start without a value (defaults to true). */
+  required?: boolean;
+  description?: string;
+}
+export type PortMap = Record<string, PortSpec>;
+
+/** Ports may depend on params (an input node's kind, a template's placeholders). */
+export type Ports<P> = PortMap | ((params: P) => PortMap);
+
+export interface RetrySpec {
+  maximumAttempts?: number;
+  initialInterval?: string;
+  backoffCoefficient?: number;
+  maximumInterval?: string;
+  /** Error codes (node error `code`s) never retried. */
+  nonRetryableCodes?: string[];
+}
+
+export interface ExecutionSpec {
+  /** Longest a single attempt may take, e.g. "5m". */
+  startToCloseTimeout: string;
+  /** Set for long nodes: an attempt that stops heartbeating for this long is retried elsewhere. */
+  heartbeatTimeout?: string;
+  retry: RetrySpec;
+  /** Whether the same inputs and params always give an output that may be reused. */
+  cacheable: boolean;
+  /** Worker pool (task queue suffix) that runs the node; "default" is the main queue. */
+  pool: string;
+}
+
+/** What the engine runs inline in the workflow instead of as an activity. */
+export type NodeRole = 'task' | 'input' | 'output';
+
+export interface NodeContext {
+  readonly runId: string;
+  readonly nodeId: string;
+  readonly attempt: number;
+  readonly blobs: BlobStore;
+  /** Provider clients, filled in by the node-library issue. */
+  readonly providers: Readonly<Record<string, unknown>>;
+  readonly log: Logger;
+  /** Reports progress (0..1) and heartbeats; call it in long loops. */
+  progress(fraction: number, message?: string): void;
+  /** Heartbeats without a progress figure. */
+  heartbeat(): void;
+  /** Aborted when the run is cancelled or the attempt timed out. */
+  readonly signal: AbortSignal;
+}
+
+type ValuesOf<M extends PortMap> = {
+  [K in keyof M]: M[K]['required'] extends false ? PortValue<M[K]['kind']> | undefined : PortValue<M[K]['kind']>;
+};
+type PortsOf<T> = T extends (params: never) => infer R ? (R extends PortMap ? R : PortMap) : T extends PortMap ? T : PortMap;
+/** Dynamic ports are not known statically, so their values are loosely typed. */
+type RunValues<T> = T extends (...args: never[]) => unknown ? Record<string, unknown> : ValuesOf<PortsOf<T>>;
+
+export interface NodeDefinitionInput<S extends z.ZodType, I extends Ports<z.infer<S>>, O extends Ports<z.infer<S>>> {
+  type: string;
+  version: number;
+  title: string;
+  category: string;
+  description: string;
+  role?: NodeRole;
+  params: S;
+  inputs: I;
+  outputs: O;
+  execution?: Partial<Omit<ExecutionSpec, 'retry'>> & { retry?: RetrySpec };
+  run(ctx: NodeContext, inputs: RunValues<I>, params: z.infer<S>): Promise<Partial<RunValues<O>>> | Partial<RunValues<O>>;
+}
+
+/** The erased form the registry and the worker use. */
+export interface NodeDefinition {
+  readonly type: string;
+  readonly version: number;
+  readonly title: string;
+  readonly category: string;
+  readonly description: string;
+  readonly role: NodeRole;
+  readonly params: z.ZodType;
+  readonly execution: ExecutionSpec;
+  inputsFor(params: unknown): PortMap;
+  outputsFor(params: unknown): PortMap;
+  /** The static ports, or the ports for default params when they are dynamic (for the catalog). */
+  readonly staticInputs: PortMap | undefined;
+  readonly staticOutputs: PortMap | undefined;
+  run(ctx: NodeContext, inputs: Record<string, unknown>, params: unknown): Promise<Record<string, unknown>>;
+}
+
+export const DEFAULT_EXECUTION: ExecutionSpec = {
+  startToCloseTimeout: '5m',
+  retry: { maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  cacheable: true,
+  pool: 'default',
+};
+
+export function defineNode<S extends z.ZodType, I extends Ports<z.infer<S>>, O extends Ports<z.infer<S>>>(
+  spec: NodeDefinitionInput<S, I, O>,
+): NodeDefinition {
+  if (!/^[a-z][a-z0-9-]*(\/[a-z][a-z0-9-]*)?$/.test(spec.type)) {
+    throw new Error(`Node type "${spec.type}" must be lower-case words joined by dashes (an optional "vendor/" prefix is allowed).`);
+  }
+  if (!Number.isInteger(spec.version) || spec.version < 1) {
+    throw new Error(`Node type "${spec.type}" has version ${spec.version}; versions are integers from 1.`);
+  }
+  const resolve = (ports: Ports<never>) => (params: unknown): PortMap =>
+    typeof ports === 'function' ? (ports as (p: unknown) => PortMap)(params) : ports;
+  const { retry, ...execution } = spec.execution ?? {};
+  return Object.freeze({
+    type: spec.type,
+    version: spec.version,
+    title: spec.title,
+    category: spec.category,
+    description: spec.description,
+    role: spec.role ?? 'task',
+    params: spec.params,
+    execution: { ...DEFAULT_EXECUTION, ...execution, retry: { ...DEFAULT_EXECUTION.retry, ...retry } },
+    inputsFor: resolve(spec.inputs as Ports<never>),
+    outputsFor: resolve(spec.outputs as Ports<never>),
+    staticInputs: typeof spec.inputs === 'function' ? undefined : (spec.inputs as PortMap),
+    staticOutputs: typeof spec.outputs === 'function' ? undefined : (spec.outputs as PortMap),
+    async run(ctx: NodeContext, inputs: Record<string, unknown>, params: unknown) {
+      return (await spec.run(ctx, inputs as never, params as z.infer<S>)) as Record<string, unknown>;
+    },
+  });
+}
+
+/**
+ * Throw from `run` for a mistake retrying cannot fix (bad input, bad params, corrupt media).
+ * The engine fails the node at once, without retries, with this code and message.
+ */
+export class NodeError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly options: { retryable?: boolean; details?: unknown } = {},
+  ) {
+    super(message);
+    this.name = 'NodeError';
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * Validation of a pipeline file, in order: JSON, schema, then the graph against the node registry.
+ * Every problem found is reported (not only the first) as a coded error naming the node and port.
+ */
+import { z } from 'zod';
+import { codedError, type CodedError } from '../errors.ts';
+import { acceptsManyEdges, connectionRule } from '../ports.ts';
+import type { NodeDefinition, PortMap } from '../node-sdk/define-node.ts';
+import type { NodeRegistry } from '../node-sdk/registry.ts';
+import { PipelineSchema, type Pipeline, type PipelineEdge, type PipelineNode } from './schema.ts';
+import { findCycle } from './graph.ts';
+
+/** A node after validation: its definition, parsed params and the ports those params give it. */
+export interface ResolvedNode {
+  node: PipelineNode;
+  definition: NodeDefinition;
+  params: unknown;
+  inputs: PortMap;
+  outputs: PortMap;
+}
+
+export interface ResolvedEdge {
+  edge: PipelineEdge;
+  from: { nodeId: string; port: string };
+  to: { nodeId: string; port: string };
+  mode: 'same' | 'wrap';
+}
+
+export interface ValidPipeline {
+  pipeline: Pipeline;
+  nodes: Map<string, ResolvedNode>;
+  edges: ResolvedEdge[];
+}
+
+export type ValidationResult = { ok: true; value: ValidPipeline } | { ok: false; errors: CodedError[] };
+
+/** Validates pipeline text (the content of a file or request body). */
+export function validatePipelineText(text: string, registry: NodeRegistry): ValidationResult {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, errors: [codedError('FILE_NOT_JSON', `The pipeline is not valid JSON: ${(err as Error).message}`)] };
+  }
+  return validatePipeline(data, registry);
+}
+
+/** Validates an already-parsed pipeline document. */
+export function validatePipeline(data: unknown, registry: NodeRegistry): ValidationResult {
+  const parsed = PipelineSchema.safeParse(data);
+  if (!parsed.success) return { ok: false, errors: schemaErrors(parsed.error, data) };
+  return validateGraph(parsed.data, registry);
+}
+
+function schemaErrors(error: z.ZodError, data: unknown): CodedError[] {
+  return error.issues.map((issue) => {
+    const where = issue.path.length ? issue.path.join('.') : '(root)';
+    const nodeIndex = issue.path[0] === 'nodes' && typeof issue.path[1] === 'number' ? issue.path[1] : undefined;
+    const nodeId = nodeIndex !== undefined ? nodeIdAt(data, nodeIndex) : undefined;
+    return codedError('SCHEMA_INVALID', `${where}: ${issue.message}`, {
+      ...(nodeId ? { nodeId } : {}),
+      details: { path: issue.path },
+    });
+  });
+}
+
+function nodeIdAt(data: unknown, index: number): string | undefined {
+  const nodes = (data as { nodes?: unknown[] })?.nodes;
+  const id = (nodes?.[index] as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+function validateGraph(pipeline: Pipeline, registry: NodeRegistry): ValidationResult {
+  const errors: CodedError[] = [];
+  const nodes = new Map<string, ResolvedNode>();
+  const seen = new Set<string>();
+
+  for (const node of pipeline.nodes) {
+    if (seen.has(node.id)) {
+      errors.push(codedError('DUPLICATE_NODE_ID', `Node id "${node.id}" is used more than once.`, { nodeId: node.id }));
+      continue;
+    }
+    seen.add(node.id);
+    const resolved = resolveNode(node, registry, errors);
+    if (resolved) nodes.set(node.id, resolved);
+  }
+
+  checkUniqueNames(nodes, 'input', 'DUPLICATE_INPUT_NAME', errors);
+  checkUniqueNames(nodes, 'output', 'DUPLICATE_OUTPUT_NAME', errors);
+
+  const edges = resolveEdges(pipeline.edges, seen, nodes, errors);
+  checkRequiredInputs(nodes, edges, errors);
+
+  const cycle = findCycle([...seen], pipeline.edges.map((e) => ({ from: e.from.split('.')[0], to: e.to.split('.')[0] })));
+  if (cycle) {
+    errors.push(codedError('CYCLE', `The edges form a cycle: ${cycle.join(' -> ')}.`, { nodeId: cycle[0], details: { cycle } }));
+  }
+
+  return errors.length ? { ok: false, errors } : { ok: true, value: { pipeline, nodes, edges } };
+}
+
+function resolveNode(node: PipelineNode, registry: NodeRegistry, errors: CodedError[]): ResolvedNode | undefined {
+  if (!registry.hasType(node.type)) {
+    errors.push(codedError('UNKNOWN_NODE_TYPE', `Node "${node.id}" has unknown type "${node.type}".`, { nodeId: node.id }));
+    return undefined;
+  }
+  const definition = registry.get(node.type, node.version);
+  if (!definition) {
+    const known = registry.versionsOf(node.type).join(', ');
+    errors.push(
+      codedError('UNKNOWN_NODE_VERSION', `Node "${node.id}": type "${node.type}" has no version ${node.version} (known: ${known}).`, {
+        nodeId: node.id,
+      }),
+    );
+    return undefined;
+  }
+  const params = definition.params.safeParse(node.params ?? {});
+  if (!params.success) {
+    for (const issue of params.error.issues) {
+      const field = issue.path.join('.') || '(params)';
+      errors.push(
+        codedError('PARAMS_INVALID', `Node "${node.id}" param ${field}: ${issue.message}`, {
+          nodeId: node.id,
+          details: { path: issue.path },
+        }),
+      );
+    }
+    return undefined;
+  }
+  return {
+    node,
+    definition,
+    params: params.data,
+    inputs: definition.inputsFor(params.data),
+    outputs: definition.outputsFor(params.data),
+  };
+}
+
+function checkUniqueNames(
+  nodes: Map<string, ResolvedNode>,
+  role: 'input' | 'output',
+  code: 'DUPLICATE_INPUT_NAME' | 'DUPLICATE_OUTPUT_NAME',
+  errors: CodedError[],
+): void {
+  const owners = new Map<string, string>();
+  for (const [id, resolved] of nodes) {
+    if (resolved.definition.role !== role) continue;
+    const name = (resolved.params as { name: string }).name;
+    const owner = owners.get(name);
+    if (owner) errors.push(codedError(code, `Nodes "${owner}" and "${id}" both declare the ${role} "${name}".`, { nodeId: id }));
+    else owners.set(name, id);
+  }
+}
+
+function splitEndpoint(endpoint: string): { nodeId: string; port: string } | undefined {
+  const dot = endpoint.lastIndexOf('.');
+  if (dot <= 0 || dot === endpoint.length - 1) return undefined;
+  return { nodeId: endpoint.slice(0, dot), port: endpoint.slice(dot + 1) };
+}
+
+function resolveEdges(
+  edges: PipelineEdge[],
+  ids: Set<string>,
+  nodes: Map<string, ResolvedNode>,
+  errors: CodedError[],
+): ResolvedEdge[] {
+  const resolved: ResolvedEdge[] = [];
+  const incoming = new Map<string, number>();
+  for (const edge of edges) {
+    const from = splitEndpoint(edge.from);
+    const to = splitEndpoint(edge.to);
+    if (!from || !to) {
+      const bad = !from ? edge.from : edge.to;
+      errors.push(codedError('BAD_EDGE_ENDPOINT', `Edge endpoint "${bad}" is not of the form "node.port".`, { details: { edge } }));
+      continue;
+    }
+    let ok = true;
+    for (const end of [from, to]) {
+      if (!ids.has(end.nodeId)) {
+        errors.push(codedError('UNKNOWN_NODE', `Edge ${edge.from} -> ${edge.to} names unknown node "${end.nodeId}".`, { details: { edge } }));
+        ok = false;
+      }
+    }
+    const source = nodes.get(from.nodeId);
+    const target = nodes.get(to.nodeId);
+    if (!ok || !source || !target) continue; // unknown or already-invalid nodes were reported above
+    const outSpec = source.outputs[from.port];
+    const inSpec = target.inputs[to.port];
+    if (!outSpec) {
+      errors.push(portError(from, 'output', source.outputs));
+      ok = false;
+    }
+    if (!inSpec) {
+      errors.push(portError(to, 'input', target.inputs));
+      ok = false;
+    }
+    if (!ok || !outSpec || !inSpec) continue;
+    const rule = connectionRule(outSpec.kind, inSpec.kind);
+    if (!rule.ok) {
+      errors.push(
+        codedError('INCOMPATIBLE_PORTS', `Edge ${edge.from} -> ${edge.to}: ${rule.reason}.`, {
+          nodeId: to.nodeId,
+          port: to.port,
+          details: { from: outSpec.kind, to: inSpec.kind },
+        }),
+      );
+      continue;
+    }
+    const key = `${to.nodeId}.${to.port}`;
+    const count = (incoming.get(key) ?? 0) + 1;
+    incoming.set(key, count);
+    if (count > 1 && !acceptsManyEdges(inSpec.kind)) {
+      errors.push(
+        codedError('INPUT_ALREADY_CONNECTED', `Input ${key} (${inSpec.kind}) takes one edge, but several lead into it.`, {
+          nodeId: to.nodeId,
+          port: to.port,
+        }),
+      );
+      continue;
+    }
+    resolved.push({ edge, from, to, mode: rule.mode });
+  }
+  return resolved;
+}
+
+function portError(end: { nodeId: string; port: string }, direction: 'input' | 'output', ports: PortMap): CodedError {
+  const known = Object.keys(ports).join(', ') || 'none';
+  return codedError('UNKNOWN_PORT', `Node "${end.nodeId}" has no ${direction} port "${end.port}" (${direction}s: ${known}).`, {
+    nodeId: end.nodeId,
+    port: end.port,
+  });
+}
+
+function checkRequiredInputs(nodes: Map<string, ResolvedNode>, edges: ResolvedEdge[], errors: CodedError[]): void {
+  const connected = new Set(edges.map((e) => `${e.to.nodeId}.${e.to.port}`));
+  for (const [id, resolved] of nodes) {
+    for (const [port, spec] of Object.entries(resolved.inputs)) {
+      if (spec.required !== false && !connected.has(`${id}.${port}`)) {
+        errors.push(
+          codedError('REQUIRED_INPUT_MISSING', `Node "${id}" needs its ${spec.kind} input "${port}" connected.`, { nodeId: id, port }),
+        );
+      }
+    }
+  }
+}

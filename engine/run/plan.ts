@@ -1,0 +1,121 @@
+/**
+ * The run plan: a frozen, self-contained snapshot of a validated pipeline that the workflow interprets.
+ * It carries everything the workflow needs (ports, sources, activity options) so that workflow code
+ * never touches the registry, and a saved pipeline changing later cannot change a running run.
+ */
+import type { NodeRole } from '../node-sdk/define-node.ts';
+import type { ValidPipeline } from '../pipeline/validate.ts';
+import { isListKind } from '../ports.ts';
+
+export interface PlanSource {
+  nodeId: string;
+  port: string;
+  /** `wrap`: a single value feeding a list input. */
+  mode: 'same' | 'wrap';
+}
+
+export interface PlanInput {
+  port: string;
+  /** List inputs concatenate all their sources; single inputs take the one source. */
+  list: boolean;
+  sources: PlanSource[];
+}
+
+export interface PlanActivityOptions {
+  taskQueue: string;
+  startToCloseTimeout: string;
+  heartbeatTimeout?: string;
+  retry: { maximumAttempts: number; initialInterval: string; backoffCoefficient: number; maximumInterval: string };
+}
+
+export interface PlanNode {
+  id: string;
+  type: string;
+  version: number;
+  role: NodeRole;
+  params: unknown;
+  inputs: PlanInput[];
+  activity: PlanActivityOptions;
+}
+
+export interface RunPlan {
+  pipelineName: string;
+  nodes: PlanNode[];
+}
+
+export interface RunPipelineInput {
+  plan: RunPlan;
+  /** Pipeline inputs by input name, already checked against the input nodes' kinds. */
+  inputs: Record<string, unknown>;
+}
+
+export type NodeStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface NodeState {
+  status: NodeStatus;
+  attempt?: number;
+  startedAt?: string;
+  endedAt?: string;
+  error?: { message: string; code?: string };
+}
+
+export interface RunPipelineResult {
+  outputs: Record<string, unknown>;
+  nodes: Record<string, NodeState>;
+}
+
+/** What the single generic activity receives. */
+export interface RunNodeRequest {
+  nodeId: string;
+  type: string;
+  version: number;
+  params: unknown;
+  inputs: Record<string, unknown>;
+}
+
+export interface RunNodeResult {
+  outputs: Record<string, unknown>;
+  attempt: number;
+}
+
+/** Task queue names: the default pool is the base queue, other pools get a suffix. */
+export function taskQueueFor(baseQueue: string, pool: string): string {
+  return pool === 'default' ? baseQueue : `${baseQueue}-${pool}`;
+}
+
+export function compilePlan(valid: ValidPipeline, baseQueue: string): RunPlan {
+  const nodes: PlanNode[] = [];
+  for (const [id, resolved] of valid.nodes) {
+    const { definition, node } = resolved;
+    const execution = definition.execution;
+    const options = node.options ?? {};
+    const inputs: PlanInput[] = Object.entries(resolved.inputs).map(([port, spec]) => ({
+      port,
+      list: isListKind(spec.kind),
+      sources: valid.edges
+        .filter((e) => e.to.nodeId === id && e.to.port === port)
+        .map((e) => ({ nodeId: e.from.nodeId, port: e.from.port, mode: e.mode })),
+    }));
+    const heartbeatTimeout = options.heartbeatTimeout ?? execution.heartbeatTimeout;
+    nodes.push({
+      id,
+      type: definition.type,
+      version: definition.version,
+      role: definition.role,
+      params: resolved.params,
+      inputs,
+      activity: {
+        taskQueue: taskQueueFor(baseQueue, options.pool ?? execution.pool),
+        startToCloseTimeout: options.timeout ?? execution.startToCloseTimeout,
+        ...(heartbeatTimeout ? { heartbeatTimeout } : {}),
+        retry: {
+          maximumAttempts: options.retry?.maximumAttempts ?? execution.retry.maximumAttempts ?? 3,
+          initialInterval: options.retry?.initialInterval ?? execution.retry.initialInterval ?? '1s',
+          backoffCoefficient: options.retry?.backoffCoefficient ?? execution.retry.backoffCoefficient ?? 2,
+          maximumInterval: options.retry?.maximumInterval ?? execution.retry.maximumInterval ?? '30s',
+        },
+      },
+    });
+  }
+  return { pipelineName: valid.pipeline.name, nodes };
+}

@@ -1,0 +1,122 @@
+/**
+ * The embedded Temporal server: `temporal server start-dev` on 127.0.0.1 with its SQLite file in the data
+ * folder, so runs survive restarts. Started as a child process, awaited until it answers, stopped on close.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { TesseraError } from '../errors.ts';
+import { resolveTemporalBinary } from './binary.ts';
+
+export interface DevServerOptions {
+  dbFile: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  cliPath?: string;
+  /** Show the UI (default true). */
+  ui?: boolean;
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when something accepts TCP connections on the port (a server already running there). */
+export function portAnswers(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const binary = resolveTemporalBinary(options.cliPath);
+  const port = options.port || (await freePort());
+  const uiPort = options.uiPort || (await freePort());
+  if (await portAnswers(port)) {
+    throw new TesseraError('TEMPORAL_START_FAILED', `Port ${port} is already in use; set TESSERA_TEMPORAL_PORT to a free port or TEMPORAL_ADDRESS to that server.`);
+  }
+  mkdirSync(path.dirname(options.dbFile), { recursive: true });
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(port),
+    '--db-filename', options.dbFile,
+    '--namespace', options.namespace,
+    '--log-level', 'error',
+    ...(options.ui === false ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', '127.0.0.1']),
+  ];
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const address = `127.0.0.1:${port}`;
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new TesseraError('TEMPORAL_START_FAILED', `The embedded Temporal server exited (code ${child.exitCode}): ${lastLine(stderr)}`);
+    }
+    if (await answersGrpc(address)) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new TesseraError('TEMPORAL_START_FAILED', `The embedded Temporal server did not answer on ${address} in time: ${lastLine(stderr)}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { address, uiUrl: options.ui === false ? undefined : `http://127.0.0.1:${uiPort}`, process: child, stop };
+}
+
+async function answersGrpc(address: string): Promise<boolean> {
+  if (!(await portAnswers(Number(address.split(':')[1])))) return false;
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: 1000 });
+    try {
+      await connection.workflowService.getSystemInfo({});
+      return true;
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').filter(Boolean).pop() ?? 'no output';
+}

@@ -1,0 +1,81 @@
+/**
+ * The one generic activity: resolve the node definition from the registry, check its params, run it
+ * with a context, and translate its errors into Temporal failures (user errors are non-retryable).
+ * Built by a factory that receives its dependencies, as in Temporal's samples.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { BlobStore } from '../blob/store.ts';
+import type { Logger } from '../logger.ts';
+import { NodeError, type NodeContext } from '../node-sdk/define-node.ts';
+import type { NodeRegistry } from '../node-sdk/registry.ts';
+import type { RunNodeRequest, RunNodeResult } from '../run/plan.ts';
+
+export interface ProgressEvent {
+  runId: string;
+  nodeId: string;
+  fraction: number;
+  message?: string;
+}
+
+export interface ActivityDeps {
+  registry: NodeRegistry;
+  blobs: BlobStore;
+  log: Logger;
+  providers?: Record<string, unknown>;
+  /** Receives progress reports of nodes run by this worker (the CLI draws them; the API will store them). */
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    async runNode(request: RunNodeRequest): Promise<RunNodeResult> {
+      const activity = Context.current();
+      const { attempt, workflowExecution, heartbeatTimeoutMs } = activity.info;
+      const runId = workflowExecution?.workflowId ?? activity.info.activityId;
+      const fail = (code: string, message: string, retryable = false): never => {
+        throw ApplicationFailure.create({ type: code, message, nonRetryable: !retryable, details: [{ attempt }] });
+      };
+
+      const definition = deps.registry.get(request.type, request.version);
+      if (!definition) fail('UNKNOWN_NODE_TYPE', `This worker has no node type "${request.type}" version ${request.version}.`);
+      const params = definition!.params.safeParse(request.params);
+      if (!params.success) fail('PARAMS_INVALID', params.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+
+      const log = deps.log.child({ runId, nodeId: request.nodeId, type: request.type, attempt });
+      const ctx: NodeContext = {
+        runId,
+        nodeId: request.nodeId,
+        attempt,
+        blobs: deps.blobs,
+        providers: deps.providers ?? {},
+        log,
+        signal: activity.cancellationSignal,
+        heartbeat: () => activity.heartbeat(),
+        progress: (fraction, message) => {
+          activity.heartbeat({ fraction, message });
+          deps.onProgress?.({ runId, nodeId: request.nodeId, fraction, message });
+        },
+      };
+
+      // Heartbeat on the node's behalf while it runs, so a dead worker is noticed within the heartbeat
+      // timeout even when the node itself never reports progress. A hung node is caught by its timeout.
+      const interval = heartbeatTimeoutMs ? Math.min(Math.max(heartbeatTimeoutMs / 3, 100), 10_000) : undefined;
+      const timer = interval ? setInterval(() => activity.heartbeat(), interval) : undefined;
+      try {
+        const outputs = await definition!.run(ctx, request.inputs, params.data);
+        return { outputs, attempt };
+      } catch (err) {
+        if (err instanceof CancelledFailure || activity.cancellationSignal.aborted) throw err;
+        if (err instanceof NodeError) return fail(err.code, err.message, err.options.retryable ?? false);
+        if (err instanceof ApplicationFailure) throw err;
+        log.warn({ err }, 'node attempt failed');
+        return fail('NODE_ERROR', (err as Error)?.message ?? String(err), true);
+      } finally {
+        if (timer) clearInterval(timer);
+      }
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,18 @@
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+
+let installed = false;
+
+/**
+ * The Temporal SDK's runtime is process-wide by nature; install it once with a quiet logger so worker
+ * chatter does not drown the CLI's output (TESSERA_TEMPORAL_LOG_LEVEL=INFO brings it back).
+ */
+export function ensureTemporalRuntime(): void {
+  if (installed) return;
+  installed = true;
+  const level = (process.env.TESSERA_TEMPORAL_LOG_LEVEL ?? 'WARN') as 'WARN';
+  try {
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch {
+    // Already installed by the embedding application; keep its settings.
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Bundling workflow code with webpack takes seconds, so the bundle is cached in the data folder, keyed
+ * by a hash of the workflow sources and the SDK version; a CLI run reuses it.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode } from '@temporalio/worker';
+
+export const WORKFLOWS_DIR = fileURLToPath(new URL('../../workflows/', import.meta.url));
+const WORKFLOWS_ENTRY = path.join(WORKFLOWS_DIR, 'index.ts');
+const SDK_VERSION = '1.24.0';
+
+export async function loadWorkflowBundle(cacheDir: string): Promise<{ code: string }> {
+  const hash = createHash('sha256').update(SDK_VERSION);
+  for (const file of (await readdir(WORKFLOWS_DIR)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort()) {
+    hash.update(file).update(await readFile(path.join(WORKFLOWS_DIR, file)));
+  }
+  // The workflow imports types from engine/run/plan.ts; types vanish in the bundle, so they are not hashed.
+  const cached = path.join(cacheDir, `workflow-bundle-${hash.digest('hex').slice(0, 16)}.js`);
+  if (existsSync(cached)) return { code: await readFile(cached, 'utf8') };
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietLogger });
+  await mkdir(cacheDir, { recursive: true });
+  const tmp = `${cached}.${process.pid}.tmp`;
+  await writeFile(tmp, code);
+  await rename(tmp, cached);
+  return { code };
+}
+
+const noop = (): void => {};
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m), log: noop };

@@ -1,0 +1,38 @@
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { defineNode, NodeError } from '../../engine/node-sdk/define-node.ts';
+
+const MIME_PREFIX: Record<string, (mime: string) => boolean> = {
+  image: (m) => m.startsWith('image/'),
+  audio: (m) => m.startsWith('audio/') || m === 'video/webm' || m === 'video/mp4' || m === 'application/ogg',
+  document: (m) => m === 'application/pdf' || m.startsWith('text/') || m === 'application/json' || m.startsWith('image/'),
+};
+
+/** Loads a file from the worker's disk into the blob store (media) or as text. For CLI and local use. */
+export const loadFileNode = defineNode({
+  type: 'load-file',
+  version: 1,
+  title: 'Load file',
+  category: 'Files',
+  description: 'Reads a file from the worker\'s file system by path. Media kinds become blob references; text is read as UTF-8.',
+  params: z.object({
+    path: z.string().min(1).describe('Absolute path, or relative to the worker\'s working folder.'),
+    kind: z.enum(['image', 'audio', 'document', 'text']).describe('What the file holds.'),
+  }),
+  inputs: {},
+  outputs: (params) => ({ value: { kind: params.kind } }),
+  execution: { startToCloseTimeout: '10m', heartbeatTimeout: '30s', cacheable: false },
+  run: async (ctx, _inputs, params) => {
+    const file = path.resolve(params.path);
+    const info = await stat(file).catch(() => undefined);
+    if (!info?.isFile()) throw new NodeError('INPUT_FILE_NOT_FOUND', `File "${params.path}" does not exist or is not a file.`);
+    if (params.kind === 'text') return { value: await readFile(file, 'utf8') };
+    const ref = await ctx.blobs.put(createReadStream(file), { name: path.basename(file) });
+    if (!MIME_PREFIX[params.kind](ref.mime)) {
+      throw new NodeError('NODE_INPUT_INVALID', `File "${params.path}" is ${ref.mime}, not ${params.kind}.`);
+    }
+    return { value: ref };
+  },
+});
