@@ -12,16 +12,19 @@ export interface ProgressView {
 }
 
 export function createProgressView(nodeIds: string[], stream: NodeJS.WriteStream = process.stderr): ProgressView {
-  return stream.isTTY ? new BarsView(nodeIds, stream) : new LinesView(stream);
+  return stream.isTTY ? new BarsView(nodeIds, stream) : new LinesView(nodeIds, stream);
 }
 
 class LinesView implements ProgressView {
   private readonly last = new Map<string, string>();
-  constructor(private readonly stream: NodeJS.WritableStream) {}
+  constructor(
+    private readonly nodeIds: string[],
+    private readonly stream: NodeJS.WritableStream,
+  ) {}
 
   update(states: Record<string, NodeState>): void {
     for (const [nodeId, state] of Object.entries(states)) {
-      if (this.last.get(nodeId) === state.status || state.status === 'pending') continue;
+      if (!this.nodeIds.includes(nodeId) || this.last.get(nodeId) === state.status || state.status === 'pending') continue;
       this.last.set(nodeId, state.status);
       const extra = state.error ? `: ${state.error.message}` : state.attempt && state.attempt > 1 ? ` (attempt ${state.attempt})` : '';
       this.stream.write(`node ${nodeId} ${state.status}${extra}\n`);

@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { TemporalSettings } from '../config.ts';
 import { TesseraError } from '../errors.ts';
+import { ensureTemporalRuntime } from '../worker/runtime.ts';
 import { portAnswers, startDevServer, type DevServer } from './dev-server.ts';
 
 export interface TemporalHandle {
@@ -64,8 +65,10 @@ export async function connectTemporal(settings: TemporalSettings, options: Conne
   }
 
   let native: Promise<NativeConnection> | undefined;
-  const workerConnection = (): Promise<NativeConnection> =>
-    (native ??= NativeConnection.connect({ address: address!, tls, apiKey: settings.apiKey }));
+  const workerConnection = (): Promise<NativeConnection> => {
+    ensureTemporalRuntime(); // before the first native connection, which would install a default runtime
+    return (native ??= NativeConnection.connect({ address: address!, tls, apiKey: settings.apiKey }));
+  };
 
   return {
     address,
