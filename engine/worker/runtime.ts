@@ -4,12 +4,12 @@ let installed = false;
 
 /**
  * The Temporal SDK's runtime is process-wide by nature; install it once with a quiet logger so worker
- * chatter does not drown the CLI's output (TESSERA_TEMPORAL_LOG_LEVEL=INFO brings it back).
+ * chatter does not drown the CLI's output (TESSERA_TEMPORAL_LOG_LEVEL=WARN or INFO brings it back; node failures are reported by Tessera itself).
  */
 export function ensureTemporalRuntime(): void {
   if (installed) return;
   installed = true;
-  const level = (process.env.TESSERA_TEMPORAL_LOG_LEVEL ?? 'WARN') as 'WARN';
+  const level = (process.env.TESSERA_TEMPORAL_LOG_LEVEL ?? 'ERROR') as 'ERROR';
   try {
     Runtime.install({ logger: new DefaultLogger(level) });
   } catch {

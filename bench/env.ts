@@ -1,0 +1,115 @@
+/**
+ * The benchmark's world: one embedded dev server on free ports, and two workers on it side by side,
+ * Tessera's (runPipeline + the generic node activity) and the bare baseline's, each on its own task queue.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { FsBlobStore } from '../engine/blob/fs-store.ts';
+import { loadSettings } from '../engine/config.ts';
+import { createLogger } from '../engine/logger.ts';
+import { validatePipeline, type ValidPipeline } from '../engine/pipeline/validate.ts';
+import { startRun } from '../engine/run/start.ts';
+import { startDevServer, type DevServer } from '../engine/temporal/dev-server.ts';
+import { createWorker } from '../engine/worker/create-worker.ts';
+import { ensureTemporalRuntime } from '../engine/worker/runtime.ts';
+import { createRegistry } from '../nodes/index.ts';
+import type { BareActivities } from './bare-workflow.ts';
+import { benchNodes } from './bench-nodes.ts';
+
+const TESSERA_QUEUE = 'bench-tessera';
+const BARE_QUEUE = 'bench-bare';
+/** Tessera's cached workflow bundle (keyed by a hash of workflows/, so it is rebuilt when they change). */
+const BUNDLE_CACHE = path.join(os.tmpdir(), 'tessera-bench-bundle-cache');
+
+export interface BenchEnv {
+  server: DevServer;
+  /** Validates a pipeline document against the built-in and bench nodes. */
+  validate(doc: unknown): ValidPipeline;
+  startPipeline(valid: ValidPipeline, inputs?: Record<string, unknown>): Promise<WorkflowHandle>;
+  startBare(length: number, text: string): Promise<WorkflowHandle>;
+  close(): Promise<void>;
+}
+
+export async function createBenchEnv(log: (message: string) => void): Promise<BenchEnv> {
+  ensureTemporalRuntime();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-'));
+  const server = await startDevServer({
+    dbFile: path.join(dir, 'temporal.db'),
+    port: 0,
+    uiPort: 0,
+    namespace: 'default',
+    ui: false,
+    cliPath: loadSettings().temporal.cliPath,
+  });
+  log(`dev server on ${server.address}`);
+  try {
+    return await connectWorkers(server, dir, log);
+  } catch (err) {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function connectWorkers(server: DevServer, dir: string, log: (message: string) => void): Promise<BenchEnv> {
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: 'default' });
+  const native = await NativeConnection.connect({ address: server.address });
+  const registry = createRegistry(benchNodes);
+
+  log('bundling workflows (Tessera bundle cached, bare bundle fresh)');
+  const tessera = await createWorker({
+    connection: native,
+    namespace: 'default',
+    taskQueue: TESSERA_QUEUE,
+    cacheDir: BUNDLE_CACHE,
+    registry,
+    blobs: new FsBlobStore(path.join(dir, 'blobs')),
+    log: createLogger('silent'),
+  });
+  const activities: BareActivities = { noop: async (text) => text };
+  const bare = await Worker.create({
+    connection: native,
+    namespace: 'default',
+    taskQueue: BARE_QUEUE,
+    workflowBundle: await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./bare-workflow.ts', import.meta.url)),
+      logger: quietLogger,
+    }),
+    activities,
+    // The same worker settings createWorker uses, so only the workflow and activity code differ.
+    maxConcurrentActivityTaskExecutions: 100,
+    stickyQueueScheduleToStartTimeout: '1s',
+    shutdownGraceTime: '5s',
+  });
+  const workers = [tessera, bare];
+  const running = workers.map((w) => w.run());
+  let counter = 0;
+
+  return {
+    server,
+    validate(doc) {
+      const result = validatePipeline(doc, registry);
+      if (!result.ok) throw new Error(`invalid bench pipeline: ${JSON.stringify(result.errors)}`);
+      return result.value;
+    },
+    startPipeline: (valid, inputs = {}) => startRun(client, valid, inputs, { taskQueue: TESSERA_QUEUE }),
+    startBare: (length, text) =>
+      client.workflow.start('bareChain', { taskQueue: BARE_QUEUE, workflowId: `bare-${++counter}-${Date.now()}`, args: [length, text] }),
+    async close() {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await Promise.allSettled(running);
+      await connection.close();
+      await native.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const noop = (): void => {};
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m), log: noop };

@@ -1,0 +1,104 @@
+/**
+ * A real Temporal dev server on free ports plus an in-process worker, for one test file.
+ * The workflow bundle is built once and cached in a folder shared by the test files.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { FsBlobStore } from '../../engine/blob/fs-store.ts';
+import { createLogger } from '../../engine/logger.ts';
+import type { NodeRegistry } from '../../engine/node-sdk/registry.ts';
+import { validatePipeline, type ValidPipeline } from '../../engine/pipeline/validate.ts';
+import { startDevServer, type DevServer } from '../../engine/temporal/dev-server.ts';
+import { startRun } from '../../engine/run/start.ts';
+import { createWorker } from '../../engine/worker/create-worker.ts';
+import { ensureTemporalRuntime } from '../../engine/worker/runtime.ts';
+import { createRegistry } from '../../nodes/index.ts';
+import { testNodes } from './test-nodes.ts';
+
+export const BUNDLE_CACHE = path.join(os.tmpdir(), 'tessera-test-bundle-cache');
+
+export interface TemporalEnv {
+  server: DevServer;
+  client: Client;
+  registry: NodeRegistry;
+  blobs: FsBlobStore;
+  dir: string;
+  taskQueue: string;
+  startWorker(): Promise<{ worker: Worker; running: Promise<void> }>;
+  validate(doc: unknown): ValidPipeline;
+  start(doc: unknown, inputs?: Record<string, unknown>): ReturnType<typeof startRun>;
+  close(): Promise<void>;
+}
+
+export async function createTemporalEnv(): Promise<TemporalEnv> {
+  process.env.TESSERA_TEMPORAL_LOG_LEVEL ??= 'ERROR'; // expected activity failures would flood the output
+  ensureTemporalRuntime();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-test-'));
+  const server = await startDevServer({ dbFile: path.join(dir, 'temporal.db'), port: 0, uiPort: 0, namespace: 'default', ui: false });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const native = await NativeConnection.connect({ address: server.address });
+  const registry = createRegistry(testNodes);
+  const blobs = new FsBlobStore(path.join(dir, 'blobs'));
+  const taskQueue = `test-${path.basename(dir)}`;
+  const workers: { worker: Worker; running: Promise<void> }[] = [];
+
+  const validate = (doc: unknown): ValidPipeline => {
+    const result = validatePipeline(doc, registry);
+    if (!result.ok) throw new Error(`invalid test pipeline: ${JSON.stringify(result.errors)}`);
+    return result.value;
+  };
+
+  return {
+    server,
+    client,
+    registry,
+    blobs,
+    dir,
+    taskQueue,
+    validate,
+    async startWorker() {
+      const worker = await createWorker({
+        connection: native,
+        namespace: 'default',
+        taskQueue,
+        cacheDir: BUNDLE_CACHE,
+        registry,
+        blobs,
+        log: createLogger('silent'),
+      });
+      const entry = { worker, running: worker.run() };
+      workers.push(entry);
+      return entry;
+    },
+    start(doc, inputs = {}) {
+      return startRun(client, validate(doc), inputs, { taskQueue });
+    },
+    async close() {
+      for (const { worker, running } of workers) {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running.catch(() => undefined);
+      }
+      await connection.close();
+      await native.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Builds a pipeline document from nodes and "a.out->b.in" edge strings. */
+export function pipeline(name: string, nodes: unknown[], edges: string[]): unknown {
+  return {
+    format: 'tessera.pipeline/v1',
+    name,
+    nodes,
+    edges: edges.map((e) => {
+      const [from, to] = e.split('->');
+      return { from, to };
+    }),
+  };
+}
