@@ -1,0 +1,37 @@
+/** Pipelines whose histories are recorded as replay fixtures (see scripts/record-histories.ts). */
+import { pipeline } from './temporal-env.ts';
+
+export const recordedPipelines: { name: string; doc: unknown; inputs: Record<string, unknown>; fails?: boolean }[] = [
+  {
+    name: 'diamond',
+    doc: pipeline(
+      'diamond',
+      [
+        { id: 'src', type: 'input', params: { name: 'text', kind: 'text' } },
+        { id: 'tpl', type: 'text-template', params: { template: '<{{t}}>' } },
+        { id: 'left', type: 'test-sleep', params: { ms: 200 } },
+        { id: 'right', type: 'test-count', params: {} },
+        { id: 'merge', type: 'join', params: { separator: '|' } },
+        { id: 'out', type: 'output', params: { name: 'joined' } },
+      ],
+      ['src.value->tpl.t', 'tpl.text->left.in', 'tpl.text->right.in', 'left.out->merge.items', 'right.out->merge.items', 'merge.text->out.value'],
+    ),
+    inputs: { text: 'hello' },
+  },
+  {
+    name: 'retry-then-fail',
+    doc: pipeline(
+      'retry-then-fail',
+      [
+        { id: 'flaky', type: 'test-flaky', params: { failures: 1 } },
+        { id: 'slow', type: 'test-sleep', params: { ms: 5000 } },
+        { id: 'bad', type: 'test-fail', params: { message: 'no' } },
+        { id: 'o1', type: 'output', params: { name: 'a' } },
+        { id: 'o2', type: 'output', params: { name: 'b' } },
+      ],
+      ['flaky.out->bad.in', 'slow.out->o1.value', 'bad.out->o2.value'],
+    ),
+    inputs: {},
+    fails: true,
+  },
+];
