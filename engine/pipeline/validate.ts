@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { codedError, type CodedError } from '../errors.ts';
 import { acceptsManyEdges, connectionRule } from '../ports.ts';
-import type { NodeDefinition, PortMap } from '../node-sdk/define-node.ts';
+import type { NodeDefinition, PortMap, PortSpec } from '../node-sdk/define-node.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
 import { PipelineSchema, type Pipeline, type PipelineEdge, type PipelineNode } from './schema.ts';
 import { findCycle } from './graph.ts';
@@ -89,7 +89,7 @@ function validateGraph(pipeline: Pipeline, registry: NodeRegistry): ValidationRe
   checkUniqueNames(nodes, 'output', 'DUPLICATE_OUTPUT_NAME', errors);
 
   const edges = resolveEdges(pipeline.edges, seen, nodes, errors);
-  checkRequiredInputs(nodes, edges, errors);
+  checkRequiredInputs(nodes, pipeline.edges, errors);
 
   const cycle = findCycle([...seen], pipeline.edges.map((e) => ({ from: e.from.split('.')[0], to: e.to.split('.')[0] })));
   if (cycle) {
@@ -184,8 +184,8 @@ function resolveEdges(
     const source = nodes.get(from.nodeId);
     const target = nodes.get(to.nodeId);
     if (!ok || !source || !target) continue; // unknown or already-invalid nodes were reported above
-    const outSpec = source.outputs[from.port];
-    const inSpec = target.inputs[to.port];
+    const outSpec = portOf(source.outputs, from.port);
+    const inSpec = portOf(target.inputs, to.port);
     if (!outSpec) {
       errors.push(portError(from, 'output', source.outputs));
       ok = false;
@@ -223,6 +223,11 @@ function resolveEdges(
   return resolved;
 }
 
+/** A port by name; own keys only, so that "toString" or "constructor" are not ports. */
+function portOf(ports: PortMap, name: string): PortSpec | undefined {
+  return Object.hasOwn(ports, name) ? ports[name] : undefined;
+}
+
 function portError(end: { nodeId: string; port: string }, direction: 'input' | 'output', ports: PortMap): CodedError {
   const known = Object.keys(ports).join(', ') || 'none';
   return codedError('UNKNOWN_PORT', `Node "${end.nodeId}" has no ${direction} port "${end.port}" (${direction}s: ${known}).`, {
@@ -231,8 +236,17 @@ function portError(end: { nodeId: string; port: string }, direction: 'input' | '
   });
 }
 
-function checkRequiredInputs(nodes: Map<string, ResolvedNode>, edges: ResolvedEdge[], errors: CodedError[]): void {
-  const connected = new Set(edges.map((e) => `${e.to.nodeId}.${e.to.port}`));
+/**
+ * An input counts as connected when any edge leads into it, even one already reported as invalid
+ * (unknown port, incompatible kinds, invalid source node), so that one mistake is reported once.
+ */
+function checkRequiredInputs(nodes: Map<string, ResolvedNode>, edges: PipelineEdge[], errors: CodedError[]): void {
+  const connected = new Set(
+    edges.flatMap((e) => {
+      const to = splitEndpoint(e.to);
+      return to ? [`${to.nodeId}.${to.port}`] : [];
+    }),
+  );
   for (const [id, resolved] of nodes) {
     for (const [port, spec] of Object.entries(resolved.inputs)) {
       if (spec.required !== false && !connected.has(`${id}.${port}`)) {

@@ -39,7 +39,8 @@ export function resolveRunInputs(
     }
   }
   for (const spec of specs) {
-    const value = given[spec.name] ?? spec.default;
+    // Own keys only: an input named "constructor" must not find Object's constructor.
+    const value = (Object.hasOwn(given, spec.name) ? given[spec.name] : undefined) ?? spec.default;
     if (value === undefined) {
       errors.push(codedError('RUN_INPUT_MISSING', `Input "${spec.name}" (${spec.kind}) is required.`, { nodeId: spec.nodeId, details: { input: spec.name } }));
       continue;

@@ -1,0 +1,147 @@
+/**
+ * `tessera run` and `tessera dev` as a user runs them: real processes, a real embedded Temporal server.
+ * Most runs connect to one `tessera dev` started here; one run starts its own embedded server.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { freePort } from '../../engine/temporal/dev-server.ts';
+import { ROOT, tessera } from '../support/cli.ts';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-cli-run-'));
+let dev: ChildProcess;
+let devEnv: Record<string, string>;
+
+before(async () => {
+  const port = await freePort();
+  devEnv = { TESSERA_TEMPORAL_PORT: String(port), TESSERA_DATA_DIR: path.join(dir, 'data'), TESSERA_TASK_QUEUE: 'cli-test' };
+  dev = spawn(process.execPath, ['bin/tessera.js', 'dev', '--no-ui', '--plugin', './test/support/test-nodes.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, TEMPORAL_ADDRESS: '', ...devEnv },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    dev.stderr!.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (stderr.includes('ready\n')) resolve();
+    });
+    dev.once('exit', (code) => reject(new Error(`tessera dev exited (${code}): ${stderr}`)));
+  });
+  assert.match(stderr, new RegExp(`embedded Temporal server at 127.0.0.1:${port}`));
+});
+
+after(async () => {
+  if (dev && dev.exitCode === null) {
+    const exited = new Promise((resolve) => dev.once('exit', resolve));
+    dev.kill('SIGINT');
+    await exited;
+  }
+});
+
+const write = (name: string, doc: unknown) => {
+  const file = path.join(dir, name);
+  writeFileSync(file, JSON.stringify(doc));
+  return file;
+};
+
+test('run --json prints exactly one JSON object with the outputs', async () => {
+  const result = await tessera(['run', 'examples/greeting.pipeline.json', '--input', 'who=Ada', '--input', 'profile={"city":"Porto"}', '--json'], { env: devEnv });
+  assert.equal(result.code, 0, result.stderr);
+  const lines = result.stdout.trim().split('\n');
+  assert.equal(lines.length, 1);
+  const body = JSON.parse(lines[0]);
+  assert.equal(body.status, 'succeeded');
+  assert.match(body.runId, /^run-/);
+  assert.deepEqual(body.outputs, { message: 'Hello, Ada! You live in Porto.' });
+});
+
+test('a file input is stored as a blob and a blob output is written to a file', async () => {
+  const file = write('image-passthrough.json', {
+    format: 'tessera.pipeline/v1',
+    name: 'image-passthrough',
+    nodes: [
+      { id: 'photo', type: 'input', params: { name: 'photo', kind: 'image' } },
+      { id: 'out', type: 'output', params: { name: 'copy' } },
+    ],
+    edges: [{ from: 'photo.value', to: 'out.value' }],
+  });
+  const outDir = path.join(dir, 'out');
+  const result = await tessera(['run', file, '--input', 'photo=@test/fixtures/pixel.png', '--out-dir', outDir, '--json'], { env: devEnv });
+  assert.equal(result.code, 0, result.stderr);
+  const { outputs } = JSON.parse(result.stdout);
+  assert.equal(outputs.copy.mime, 'image/png');
+  assert.equal(outputs.copy.path, path.join(outDir, 'copy.png'));
+  assert.deepEqual(readFileSync(outputs.copy.path), readFileSync(path.join(ROOT, 'test/fixtures/pixel.png')));
+
+  const human = await tessera(['run', file, '--input', 'photo=@test/fixtures/pixel.png', '--out-dir', outDir], { env: devEnv });
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, new RegExp(`copy: ${outDir}/copy.png \\(image/png, \\d+ bytes\\)`));
+});
+
+test('a failing node ends the run with exit 1 and a message naming the node', async () => {
+  const file = write('failing.json', {
+    format: 'tessera.pipeline/v1',
+    name: 'failing',
+    nodes: [
+      { id: 'scan', type: 'test-fail', params: { message: 'page 2 is blank' } },
+      { id: 'out', type: 'output', params: { name: 'x' } },
+    ],
+    edges: [{ from: 'scan.out', to: 'out.value' }],
+  });
+  const result = await tessera(['run', file, '--plugin', './test/support/test-nodes.ts'], { env: devEnv });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /error NODE_FAILED \[node "scan"\]: Node "scan" \(test-fail\) failed: page 2 is blank/);
+  assert.match(result.stderr, /node scan failed: page 2 is blank/);
+
+  const json = await tessera(['run', file, '--plugin', './test/support/test-nodes.ts', '--json'], { env: devEnv });
+  const body = JSON.parse(json.stdout);
+  assert.equal(body.status, 'failed');
+  assert.equal(body.error.nodeId, 'scan');
+});
+
+test('input mistakes are reported before anything runs and leave nothing behind', async () => {
+  const missingInput = await tessera(['run', 'examples/greeting.pipeline.json', '--json'], { env: devEnv });
+  assert.equal(missingInput.code, 1);
+  assert.equal(JSON.parse(missingInput.stdout).error.code, 'RUN_INPUT_MISSING');
+
+  const emptyData = path.join(dir, 'empty-data');
+  const missingFile = await tessera(['run', 'examples/greeting.pipeline.json', '--input', 'who=@no/such/file.txt'], {
+    env: { ...devEnv, TESSERA_DATA_DIR: emptyData },
+  });
+  assert.equal(missingFile.code, 1);
+  assert.match(missingFile.stderr, /^error INPUT_FILE_NOT_FOUND: Input "who": file "no\/such\/file.txt" does not exist/m);
+  assert.ok(!existsSync(emptyData), 'no data folder was created');
+
+  const unknown = await tessera(['run', 'examples/greeting.pipeline.json', '--input', 'whom=x'], { env: devEnv });
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /^error RUN_INPUT_UNKNOWN: The pipeline has no input "whom" \(inputs: who, profile\)/m);
+});
+
+test('run starts its own embedded server when none is running, and stops it after', async () => {
+  const dataDir = path.join(dir, 'own-server');
+  const result = await tessera(['run', 'examples/greeting.pipeline.json', '--input', 'who=Lin', '--json', '--data-dir', dataDir], {
+    env: { TESSERA_TEMPORAL_PORT: '0' },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(JSON.parse(result.stdout).outputs.message, 'Hello, Lin! You live in Lisbon.');
+  assert.ok(readdirSync(dataDir).includes('temporal.db'), 'the Temporal database lives in the data folder');
+});
+
+test('an unreachable TEMPORAL_ADDRESS and a missing temporal binary are one-line errors', async () => {
+  const unreachable = await tessera(['run', 'examples/greeting.pipeline.json', '--input', 'who=x'], {
+    env: { TEMPORAL_ADDRESS: '127.0.0.1:1', TESSERA_DATA_DIR: path.join(dir, 'd1') },
+  });
+  assert.equal(unreachable.code, 1);
+  assert.match(unreachable.stderr, /^error TEMPORAL_UNREACHABLE: Cannot reach Temporal at 127.0.0.1:1/m);
+  assert.equal(unreachable.stderr.trim().split('\n').length, 1);
+
+  const noBinary = await tessera(['run', 'examples/greeting.pipeline.json', '--input', 'who=x'], {
+    env: { TEMPORAL_CLI_PATH: '/nonexistent/temporal', TESSERA_TEMPORAL_PORT: '0', TESSERA_DATA_DIR: path.join(dir, 'd2') },
+  });
+  assert.equal(noBinary.code, 1);
+  assert.match(noBinary.stderr, /^error TEMPORAL_BINARY_NOT_FOUND: TEMPORAL_CLI_PATH is set to "\/nonexistent\/temporal"/m);
+});
