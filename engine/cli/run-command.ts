@@ -13,6 +13,7 @@ import type { NodeState, RunPipelineResult } from '../run/plan.ts';
 import { compilePlan } from '../run/plan.ts';
 import { connectTemporal } from '../temporal/connect.ts';
 import { createWorker } from '../worker/create-worker.ts';
+import { restoreSpilled } from '../worker/spill.ts';
 import { cliContext, type CliContext, type CommonOptions } from './context.ts';
 import { parseInputFlags } from './inputs.ts';
 import { formatOutputs, writeBlobOutputs } from './outputs.ts';
@@ -96,7 +97,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
 
 async function printSuccess(runId: string, result: RunPipelineResult, ctx: CliContext, options: RunOptions): Promise<number> {
   const outDir = path.resolve(options.outDir ?? path.join('tessera-output', runId));
-  const outputs = await writeBlobOutputs(result.outputs, ctx.blobs, outDir);
+  const outputs = await writeBlobOutputs(await restoreSpilled(result.outputs, ctx.blobs), ctx.blobs, outDir);
   if (options.json) process.stdout.write(JSON.stringify({ runId, status: 'succeeded', outputs }) + '\n');
   else process.stdout.write(`${formatOutputs(outputs)}\n`);
   return 0;

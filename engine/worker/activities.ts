@@ -10,6 +10,7 @@ import type { Logger } from '../logger.ts';
 import { NodeError, type NodeContext } from '../node-sdk/define-node.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
 import type { RunNodeRequest, RunNodeResult } from '../run/plan.ts';
+import { restoreSpilled, spillLargeValues } from './spill.ts';
 
 export interface ProgressEvent {
   runId: string;
@@ -63,8 +64,9 @@ export function createActivities(deps: ActivityDeps) {
       const interval = heartbeatTimeoutMs ? Math.min(Math.max(heartbeatTimeoutMs / 3, 100), 10_000) : undefined;
       const timer = interval ? setInterval(() => activity.heartbeat(), interval) : undefined;
       try {
-        const outputs = await definition!.run(ctx, request.inputs, params.data);
-        return { outputs, attempt };
+        const inputs = await restoreSpilled(request.inputs, deps.blobs);
+        const outputs = await definition!.run(ctx, inputs, params.data);
+        return { outputs: await spillLargeValues(outputs, deps.blobs), attempt };
       } catch (err) {
         if (err instanceof CancelledFailure || activity.cancellationSignal.aborted) throw err;
         if (err instanceof NodeError) return fail(err.code, err.message, err.options.retryable ?? false);

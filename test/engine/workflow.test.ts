@@ -11,6 +11,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { NodeState, RunPipelineResult } from '../../engine/run/plan.ts';
 import { NODE_STATUS_QUERY } from '../../engine/run/start.ts';
 import { runError } from '../../engine/cli/run-command.ts';
+import { restoreSpilled } from '../../engine/worker/spill.ts';
 import { createTemporalEnv, pipeline, type TemporalEnv } from '../support/temporal-env.ts';
 import { readJournal } from '../support/test-nodes.ts';
 
@@ -162,6 +163,27 @@ describe('runPipeline workflow', () => {
     assert.deepEqual(result.outputs.file, ref);
     const history = await handle.fetchHistory();
     const historyBytes = Buffer.byteLength(JSON.stringify(history));
+    assert.ok(historyBytes < 64 * 1024, `history is ${historyBytes} bytes`);
+  });
+
+  test('a large node output is kept out of the history and still reaches the next node', async () => {
+    const doc = pipeline(
+      'big-text',
+      [
+        { id: 'big', type: 'test-big-text', params: { bytes: 3 * 1024 * 1024 } },
+        { id: 'small', type: 'text-template', params: { template: 'end' } },
+        { id: 'both', type: 'join', params: { separator: '|' } },
+        { id: 'out', type: 'output', params: { name: 'text' } },
+      ],
+      ['big.text->both.items', 'small.text->both.items', 'both.text->out.value'],
+    );
+    const handle = await env.start(doc);
+    const result = (await handle.result()) as RunPipelineResult;
+    const restored = await restoreSpilled(result.outputs, env.blobs);
+    const text = restored.text as string;
+    assert.equal(text.length, 3 * 1024 * 1024 + 4);
+    assert.ok(text.startsWith('abcdefghij') && text.endsWith('|end'));
+    const historyBytes = Buffer.byteLength(JSON.stringify(await handle.fetchHistory()));
     assert.ok(historyBytes < 64 * 1024, `history is ${historyBytes} bytes`);
   });
 });

@@ -112,7 +112,20 @@ export const digestNode = defineNode({
   },
 });
 
-export const testNodes = [sleepNode, flakyNode, failNode, countNode, digestNode];
+/** Produces a long text (to exercise spilling of large values out of workflow history). */
+export const bigTextNode = defineNode({
+  type: 'test-big-text',
+  version: 1,
+  title: 'Big text (test)',
+  category: 'Test',
+  description: 'Outputs a text of the requested size.',
+  params: z.object({ bytes: z.number().int().min(1) }),
+  inputs: {},
+  outputs: { text: { kind: 'text' } },
+  run: (_ctx, _inputs, params) => ({ text: 'abcdefghij'.repeat(Math.ceil(params.bytes / 10)).slice(0, params.bytes) }),
+});
+
+export const testNodes = [sleepNode, flakyNode, failNode, countNode, digestNode, bigTextNode];
 export default testNodes;
 
 export function readJournal(file: string): JournalEntry[] {
