@@ -5,7 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { Context } from '@temporalio/activity';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { FsBlobStore } from '../engine/blob/fs-store.ts';
@@ -30,7 +32,8 @@ export interface BenchEnv {
   /** Validates a pipeline document against the built-in and bench nodes. */
   validate(doc: unknown): ValidPipeline;
   startPipeline(valid: ValidPipeline, inputs?: Record<string, unknown>): Promise<WorkflowHandle>;
-  startBare(length: number, text: string): Promise<WorkflowHandle>;
+  /** Starts one of the workflows of bench/bare-workflow.ts on the baseline worker. */
+  startBare(workflow: 'bareChain' | 'bareFanOut', args: unknown[]): Promise<WorkflowHandle>;
   close(): Promise<void>;
 }
 
@@ -71,7 +74,10 @@ async function connectWorkers(server: DevServer, dir: string, log: (message: str
     blobs: new FsBlobStore(path.join(dir, 'blobs')),
     log: createLogger('silent'),
   });
-  const activities: BareActivities = { noop: async (text) => text };
+  const activities: BareActivities = {
+    noop: async (text) => text,
+    sleep: (ms) => sleep(ms, undefined, { signal: Context.current().cancellationSignal }),
+  };
   const bare = await Worker.create({
     connection: native,
     namespace: 'default',
@@ -98,8 +104,8 @@ async function connectWorkers(server: DevServer, dir: string, log: (message: str
       return result.value;
     },
     startPipeline: (valid, inputs = {}) => startRun(client, valid, inputs, { taskQueue: TESSERA_QUEUE }),
-    startBare: (length, text) =>
-      client.workflow.start('bareChain', { taskQueue: BARE_QUEUE, workflowId: `bare-${++counter}-${Date.now()}`, args: [length, text] }),
+    startBare: (workflow, args) =>
+      client.workflow.start(workflow, { taskQueue: BARE_QUEUE, workflowId: `bare-${++counter}-${Date.now()}`, args }),
     async close() {
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await Promise.allSettled(running);

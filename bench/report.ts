@@ -68,7 +68,7 @@ export function table(header: string[], rows: string[][]): string {
 export const ms = (value: number): string => `${value.toFixed(1)} ms`;
 export const ratio = (value: number): string => `${value.toFixed(2)}x`;
 
-export function machineTable(m: Machine): string {
+function machineTable(m: Machine): string {
   return table(
     ['Item', 'Value'],
     [
@@ -81,4 +81,69 @@ export function machineTable(m: Machine): string {
       ['Date', m.date],
     ],
   );
+}
+
+export interface ReportInput {
+  machine: Machine;
+  /** The result tables, already formatted. */
+  sections: string;
+  seconds: number;
+  chain: { length: number };
+  fanOut: { width: number; sleepMs: number };
+  throughput: { concurrency: number };
+}
+
+/** The whole of docs/benchmarks.md. */
+export function markdown(r: ReportInput): string {
+  const n = r.chain.length;
+  return `# Benchmarks
+
+These figures come from \`npm run bench\` (\`bench/run.ts\`). The script rewrites this file each time it
+runs, so the numbers below are those of its last run, on the machine described here. Timings on a shared
+or virtual machine move by 10-20 % between runs; compare the ratios rather than absolute milliseconds.
+
+## How to run
+
+\`\`\`sh
+npm install      # also installs the temporal CLI into .tools/
+npm run bench    # took ${r.seconds} s on the machine below
+\`\`\`
+
+The script needs nothing running and ignores \`TEMPORAL_ADDRESS\`: it starts its own embedded Temporal
+dev server (headless, free ports, SQLite file in a temporary folder), a Tessera worker and a baseline
+worker in the same process, runs the measurements one after another, prints the tables, writes this
+file, and shuts everything down. Progress goes to stderr, the tables to stdout. \`TEMPORAL_CLI_PATH\`
+picks another \`temporal\` binary.
+
+## What is measured
+
+The wall time of a run goes from the client's start request to the workflow's result: the start RPC,
+every workflow-task and activity-task round trip through the server, and the result poll. The baseline
+workflows (\`bench/bare-workflow.ts\`) are plain Temporal code, bundled separately and served by their own
+worker on their own task queue, with the same worker settings as Tessera's worker (\`createWorker\`).
+Tessera runs and baseline runs alternate, so drift affects both alike.
+
+1. **Per-node overhead.** The pipeline \`input -> ${n} x bench-noop -> output\` (a bench-noop node returns
+   its text at once; input and output nodes are resolved inside the workflow, without activities)
+   against a workflow that awaits ${n} no-op activities in sequence. *Bench CPU / node* is the CPU time of
+   this Node.js process (client and both workers) during a run, divided by ${n}; *Server CPU / node* is
+   the dev server's. Engine overhead per node = (Tessera - bare) / ${n}.
+2. **Fan-out.** ${r.fanOut.width} independent \`bench-sleep\` nodes that each wait ${r.fanOut.sleepMs} ms, each feeding its own
+   output node; ideally the run takes ${r.fanOut.sleepMs} ms. The baseline starts ${r.fanOut.width} sleeping activities at once.
+3. **Throughput.** The pipeline \`input -> bench-noop -> output\` started ${r.throughput.concurrency} times at once; runs per
+   second = ${r.throughput.concurrency} / wall time of the round (mean over rounds). The baseline is the one-activity
+   workflow started the same way.
+
+Each node costs the same Temporal round trips in both cases (an activity task, then a workflow task to
+react to its result), so when the Tessera / bare wall-time ratio is close to 1 those round trips
+dominate, and the engine's own cost is best read in the CPU columns.
+
+## Machine
+
+${machineTable(r.machine)}
+
+## Results
+
+${r.sections}
+`;
 }

@@ -1,11 +1,11 @@
 /**
- * `npm run bench`: Tessera against a bare Temporal workflow on one embedded dev server, in one process.
+ * `npm run bench`: Tessera against bare Temporal workflows on one embedded dev server, in one process.
  *   1. per-node overhead: a 50-node chain of instant nodes vs. 50 no-op activities in sequence;
  *   2. fan-out: 16 parallel nodes that each wait 500 ms, against the ideal 500 ms;
  *   3. throughput: a one-node pipeline started 20 times at once vs. the bare one-activity workflow.
- * Prints the tables and writes them, with the machine description, to docs/benchmarks.md.
+ * Prints the tables (stdout) and writes them, with the machine description, to docs/benchmarks.md.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -13,127 +13,152 @@ import { loadSettings } from '../engine/config.ts';
 import type { RunPipelineResult } from '../engine/run/plan.ts';
 import { chainPipeline, fanOutPipeline } from './bench-nodes.ts';
 import { createBenchEnv } from './env.ts';
-import { describeMachine, machineTable, ms, ratio, stats, table, type Stats } from './report.ts';
+import { describeMachine, markdown, ms, ratio, stats, table } from './report.ts';
 
 const CHAIN = { length: 50, warmup: 2, reps: 8 };
 const FAN_OUT = { width: 16, sleepMs: 500, warmup: 1, reps: 5 };
-const THROUGHPUT = { concurrency: 20, warmup: 1, rounds: 3 };
+const THROUGHPUT = { concurrency: 20, warmup: 1, rounds: 5 };
 const DOC = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 
 const began = performance.now();
 const log = (message: string): void => console.error(`[bench ${((performance.now() - began) / 1000).toFixed(1)}s] ${message}`);
-
-/** Wall time of one run, from the start request to its result. */
-async function timed<T>(start: () => Promise<WorkflowHandle>, check: (result: T) => void): Promise<number> {
-  const t0 = performance.now();
-  const result = (await (await start()).result()) as T;
-  const elapsed = performance.now() - t0;
-  check(result);
-  return elapsed;
-}
-
-function expect(condition: boolean, what: string): void {
-  if (!condition) throw new Error(`benchmark run returned a wrong result: ${what}`);
-}
+const check = (ok: boolean, what: string): void => {
+  if (!ok) throw new Error(`a benchmark run returned a wrong result: ${what}`);
+};
 
 const machine = describeMachine(loadSettings().temporal.cliPath);
 const env = await createBenchEnv(log);
+
+/** CPU milliseconds used so far by this process (client and both workers) and by the dev server. */
+function cpuNow(): { bench: number; server: number } {
+  const { user, system } = process.cpuUsage();
+  let server = NaN;
+  try {
+    const fields = readFileSync(`/proc/${env.server.process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    server = (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms ticks
+  } catch {
+    // not Linux: no server figure
+  }
+  return { bench: (user + system) / 1000, server };
+}
+
+interface Sample {
+  wall: number;
+  bench: number;
+  server: number;
+}
+
+/** One run, from the start request to its result: wall time and CPU time spent on it. */
+async function timed<T>(start: () => Promise<WorkflowHandle>, verify: (result: T) => void): Promise<Sample> {
+  const cpu0 = cpuNow();
+  const t0 = performance.now();
+  const result = (await (await start()).result()) as T;
+  const wall = performance.now() - t0;
+  const cpu1 = cpuNow();
+  verify(result);
+  return { wall, bench: cpu1.bench - cpu0.bench, server: cpu1.server - cpu0.server };
+}
+
+/** Runs each measurement `warmup + reps` times, alternating between them; returns the measured samples. */
+async function alternate(warmup: number, reps: number, runs: (() => Promise<Sample>)[]): Promise<Sample[][]> {
+  const samples = runs.map(() => [] as Sample[]);
+  for (let i = 0; i < warmup + reps; i++) {
+    for (const [k, run] of runs.entries()) {
+      const sample = await run();
+      if (i >= warmup) samples[k].push(sample);
+    }
+  }
+  return samples;
+}
+
+const wallOf = (samples: Sample[]) => stats(samples.map((s) => s.wall));
+const meanOf = (samples: Sample[], key: 'bench' | 'server') => stats(samples.map((s) => s[key])).mean;
+
 let exitCode = 0;
 try {
-  // 1. Per-node overhead. Tessera and bare runs alternate, so drift in the server affects both alike.
-  const chain = env.validate(chainPipeline(CHAIN.length));
-  const runChain = () =>
-    timed<RunPipelineResult>(() => env.startPipeline(chain, { text: 'bench' }), (r) => expect(r.outputs.text === 'bench', 'chain output'));
-  const runBareChain = () => timed<string>(() => env.startBare(CHAIN.length, 'bench'), (r) => expect(r === 'bench', 'bare output'));
-  log(`chain of ${CHAIN.length}: ${CHAIN.warmup} warm-up + ${CHAIN.reps} measured runs of each`);
-  const chainSamples = { tessera: [] as number[], bare: [] as number[] };
-  for (let i = 0; i < CHAIN.warmup + CHAIN.reps; i++) {
-    const t = await runChain();
-    const b = await runBareChain();
-    if (i >= CHAIN.warmup) {
-      chainSamples.tessera.push(t);
-      chainSamples.bare.push(b);
-    }
-  }
-  const chainTessera = stats(chainSamples.tessera);
-  const chainBare = stats(chainSamples.bare);
-
-  // 2. Fan-out.
-  const fanOut = env.validate(fanOutPipeline(FAN_OUT.width, FAN_OUT.sleepMs));
-  log(`fan-out of ${FAN_OUT.width} x ${FAN_OUT.sleepMs} ms: ${FAN_OUT.warmup} warm-up + ${FAN_OUT.reps} measured runs`);
-  const fanSamples: number[] = [];
-  for (let i = 0; i < FAN_OUT.warmup + FAN_OUT.reps; i++) {
-    const t = await timed<RunPipelineResult>(
-      () => env.startPipeline(fanOut),
-      (r) => expect(Object.keys(r.outputs).length === FAN_OUT.width, 'fan-out outputs'),
-    );
-    if (i >= FAN_OUT.warmup) fanSamples.push(t);
-  }
-  const fan = stats(fanSamples);
-
-  // 3. Throughput: rounds of N concurrent one-node runs; runs per second = N / round wall time.
-  const single = env.validate(chainPipeline(1));
-  const round = async (runOne: () => Promise<number>): Promise<number> => {
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: THROUGHPUT.concurrency }, runOne));
-    return performance.now() - t0;
-  };
-  log(`throughput: ${THROUGHPUT.warmup} warm-up + ${THROUGHPUT.rounds} measured rounds of ${THROUGHPUT.concurrency} concurrent runs, each`);
-  const roundSamples = { tessera: [] as number[], bare: [] as number[] };
-  for (let i = 0; i < THROUGHPUT.warmup + THROUGHPUT.rounds; i++) {
-    const t = await round(() => timed<RunPipelineResult>(() => env.startPipeline(single, { text: 'x' }), (r) => expect(r.outputs.text === 'x', 'single output')));
-    const b = await round(() => timed<string>(() => env.startBare(1, 'x'), (r) => expect(r === 'x', 'bare single output')));
-    if (i >= THROUGHPUT.warmup) {
-      roundSamples.tessera.push(t);
-      roundSamples.bare.push(b);
-    }
-  }
-  const roundTessera = stats(roundSamples.tessera);
-  const roundBare = stats(roundSamples.bare);
-  const rps = (s: Stats) => (THROUGHPUT.concurrency * 1000) / s.mean;
-
-  // Tables.
+  // 1. Per-node overhead.
   const n = CHAIN.length;
+  const chain = env.validate(chainPipeline(n));
+  log(`chain of ${n}: ${CHAIN.warmup} warm-up + ${CHAIN.reps} measured runs of each`);
+  const [chainT, chainB] = await alternate(CHAIN.warmup, CHAIN.reps, [
+    () => timed<RunPipelineResult>(() => env.startPipeline(chain, { text: 'bench' }), (r) => check(r.outputs.text === 'bench', 'chain')),
+    () => timed<string>(() => env.startBare('bareChain', [n, 'bench']), (r) => check(r === 'bench', 'bare chain')),
+  ]);
+  const chainRow = (name: string, s: Sample[]) => {
+    const w = wallOf(s);
+    return [name, ...[w.mean, w.median, w.min, w.max, w.mean / n, meanOf(s, 'bench') / n, meanOf(s, 'server') / n].map(ms)];
+  };
   const chainTable = table(
-    ['Workflow', 'Mean', 'Median', 'Min', 'Max', 'Per node (mean)'],
-    [
-      ['Tessera runPipeline', ...[chainTessera.mean, chainTessera.median, chainTessera.min, chainTessera.max, chainTessera.mean / n].map(ms)],
-      ['Bare Temporal workflow', ...[chainBare.mean, chainBare.median, chainBare.min, chainBare.max, chainBare.mean / n].map(ms)],
-    ],
+    ['Workflow', 'Mean', 'Median', 'Min', 'Max', 'Wall / node', 'Bench CPU / node', 'Server CPU / node'],
+    [chainRow(`Tessera, ${n}-node chain`, chainT), chainRow(`Bare Temporal, ${n} activities`, chainB)],
   );
+
+  // 2. Fan-out, with the bare workflow's fan-out as a reference.
+  const { width, sleepMs } = FAN_OUT;
+  const fanOut = env.validate(fanOutPipeline(width, sleepMs));
+  log(`fan-out of ${width} x ${sleepMs} ms: ${FAN_OUT.warmup} warm-up + ${FAN_OUT.reps} measured runs of each`);
+  const [fanT, fanB] = await alternate(FAN_OUT.warmup, FAN_OUT.reps, [
+    () => timed<RunPipelineResult>(() => env.startPipeline(fanOut), (r) => check(Object.keys(r.outputs).length === width, 'fan-out')),
+    () => timed<number>(() => env.startBare('bareFanOut', [width, sleepMs]), (r) => check(r === width, 'bare fan-out')),
+  ]);
+  const fanRow = (name: string, s: Sample[]) => {
+    const w = wallOf(s);
+    return [name, ...[w.mean, w.median, w.min, w.max].map(ms), ratio(w.mean / sleepMs)];
+  };
   const fanTable = table(
-    ['Run', 'Mean', 'Median', 'Min', 'Max', 'Ideal', 'Mean / ideal'],
-    [[`${FAN_OUT.width} parallel x ${FAN_OUT.sleepMs} ms`, ...[fan.mean, fan.median, fan.min, fan.max, FAN_OUT.sleepMs].map(ms), ratio(fan.mean / FAN_OUT.sleepMs)]],
+    ['Workflow', 'Mean', 'Median', 'Min', 'Max', `Mean / ideal ${sleepMs} ms`],
+    [fanRow(`Tessera, ${width} parallel nodes`, fanT), fanRow(`Bare Temporal, ${width} parallel activities`, fanB)],
   );
+
+  // 3. Throughput: rounds of N concurrent one-node runs; runs per second = N / wall time of a round.
+  const { concurrency } = THROUGHPUT;
+  const single = env.validate(chainPipeline(1));
+  const round = (one: () => Promise<Sample>) => async (): Promise<Sample> => {
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: concurrency }, one));
+    return { wall: performance.now() - t0, bench: NaN, server: NaN };
+  };
+  log(`throughput: ${THROUGHPUT.warmup} warm-up + ${THROUGHPUT.rounds} measured rounds of ${concurrency} concurrent runs, each`);
+  const [roundT, roundB] = await alternate(THROUGHPUT.warmup, THROUGHPUT.rounds, [
+    round(() => timed<RunPipelineResult>(() => env.startPipeline(single, { text: 'x' }), (r) => check(r.outputs.text === 'x', 'single'))),
+    round(() => timed<string>(() => env.startBare('bareChain', [1, 'x']), (r) => check(r === 'x', 'bare single'))),
+  ]);
+  const rps = (s: Sample[]) => (concurrency * 1000) / wallOf(s).mean;
+  const roundRow = (name: string, s: Sample[]) => {
+    const w = wallOf(s);
+    return [name, ...[w.mean, w.min, w.max].map(ms), rps(s).toFixed(1)];
+  };
   const throughputTable = table(
-    ['Workflow', `Round of ${THROUGHPUT.concurrency} (mean)`, 'Min', 'Max', 'Runs per second'],
-    [
-      ['Tessera, 1-node pipeline', ms(roundTessera.mean), ms(roundTessera.min), ms(roundTessera.max), rps(roundTessera).toFixed(1)],
-      ['Bare workflow, 1 activity', ms(roundBare.mean), ms(roundBare.min), ms(roundBare.max), rps(roundBare).toFixed(1)],
-    ],
+    ['Workflow', `Round of ${concurrency}, mean`, 'Min', 'Max', 'Runs per second'],
+    [roundRow('Tessera, 1-node pipeline', roundT), roundRow('Bare Temporal, 1 activity', roundB)],
   );
+
+  const t = wallOf(chainT);
+  const b = wallOf(chainB);
   const summary = table(
     ['Figure', 'Value'],
     [
-      [`Chain of ${n}, Tessera / bare (mean)`, ratio(chainTessera.mean / chainBare.mean)],
-      [`Chain of ${n}, Tessera / bare (median)`, ratio(chainTessera.median / chainBare.median)],
-      ['Per node, Tessera (mean)', ms(chainTessera.mean / n)],
-      ['Per node, bare Temporal (mean)', ms(chainBare.mean / n)],
-      ['Per-node engine overhead, Tessera - bare (mean)', ms((chainTessera.mean - chainBare.mean) / n)],
-      [`Fan-out ${FAN_OUT.width} x ${FAN_OUT.sleepMs} ms, wall / ideal (mean)`, ratio(fan.mean / FAN_OUT.sleepMs)],
-      ['Throughput, Tessera / bare (runs per second)', ratio(rps(roundTessera) / rps(roundBare))],
+      [`Chain of ${n}: wall time, Tessera / bare (mean)`, ratio(t.mean / b.mean)],
+      [`Chain of ${n}: wall time, Tessera / bare (median)`, ratio(t.median / b.median)],
+      ['Per node: wall time, Tessera (mean)', ms(t.mean / n)],
+      ['Per node: wall time, bare Temporal (mean)', ms(b.mean / n)],
+      ['Per node: engine overhead in wall time, Tessera - bare', ms((t.mean - b.mean) / n)],
+      ['Per node: engine overhead in bench-process CPU, Tessera - bare', ms((meanOf(chainT, 'bench') - meanOf(chainB, 'bench')) / n)],
+      [`Fan-out ${width} x ${sleepMs} ms: Tessera wall / ideal (mean)`, ratio(wallOf(fanT).mean / sleepMs)],
+      [`Fan-out ${width} x ${sleepMs} ms: Tessera / bare (mean)`, ratio(wallOf(fanT).mean / wallOf(fanB).mean)],
+      [`Throughput (${concurrency} at once): Tessera / bare runs per second`, ratio(rps(roundT) / rps(roundB))],
     ],
   );
   const sections = [
-    `### 1. Per-node overhead: chain of ${n} instant nodes (${CHAIN.reps} runs each after ${CHAIN.warmup} warm-up)\n\n${chainTable}`,
-    `### 2. Fan-out: ${FAN_OUT.width} parallel nodes waiting ${FAN_OUT.sleepMs} ms (${FAN_OUT.reps} runs after ${FAN_OUT.warmup} warm-up)\n\n${fanTable}`,
-    `### 3. Throughput: ${THROUGHPUT.concurrency} runs started at once (${THROUGHPUT.rounds} rounds each after ${THROUGHPUT.warmup} warm-up)\n\n${throughputTable}`,
+    `### 1. Per-node overhead: chain of ${n} instant nodes (${CHAIN.reps} runs each, after ${CHAIN.warmup} warm-up runs)\n\n${chainTable}`,
+    `### 2. Fan-out: ${width} parallel nodes waiting ${sleepMs} ms (${FAN_OUT.reps} runs each, after ${FAN_OUT.warmup} warm-up run)\n\n${fanTable}`,
+    `### 3. Throughput: ${concurrency} runs started at once (${THROUGHPUT.rounds} rounds each, after ${THROUGHPUT.warmup} warm-up round)\n\n${throughputTable}`,
     `### Summary\n\n${summary}`,
   ].join('\n\n');
-  const totalSeconds = ((performance.now() - began) / 1000).toFixed(0);
-
-  console.log(`\nMachine\n\n${machineTable(machine)}\n\n${sections}\n`);
-  writeFileSync(DOC, markdown(machineTable(machine), sections, totalSeconds));
+  const seconds = Math.round((performance.now() - began) / 1000);
+  const document = markdown({ machine, sections, seconds, chain: CHAIN, fanOut: FAN_OUT, throughput: THROUGHPUT });
+  console.log(document.slice(document.indexOf('## Machine')));
+  writeFileSync(DOC, document);
   log(`wrote ${DOC}`);
 } catch (err) {
   console.error(err);
@@ -143,48 +168,3 @@ try {
   await env.close();
 }
 process.exitCode = exitCode;
-
-function markdown(machineText: string, sections: string, totalSeconds: string): string {
-  return `# Benchmarks
-
-These figures come from \`npm run bench\` (\`bench/run.ts\`); the script rewrites this file each time it
-runs, so the numbers below are those of the last run on the machine described. Timings on a shared or
-virtual machine vary by 10-20 % between runs; compare ratios rather than absolute milliseconds.
-
-## How to run
-
-\`\`\`sh
-npm install      # also installs the temporal CLI into .tools/
-npm run bench    # about ${totalSeconds} s on the machine below
-\`\`\`
-
-The script needs nothing running: it starts its own embedded Temporal dev server (headless, free ports,
-SQLite file in a temporary folder), a Tessera worker and a baseline worker in the same process, runs the
-measurements one after another, prints the tables, writes this file, and shuts everything down.
-Progress goes to stderr, the tables to stdout. \`TEMPORAL_CLI_PATH\` picks another \`temporal\` binary.
-
-## What is measured
-
-Wall time of a run is measured from the client's start request to the workflow's result, so it includes
-the start RPC, every workflow and activity task round trip through the server, and the result poll.
-
-1. **Per-node overhead.** A Tessera pipeline \`input -> ${CHAIN.length} x bench-noop -> output\` (every
-   bench-noop node returns its text at once; input and output nodes are resolved inside the workflow)
-   against \`bench/bare-workflow.ts\`, a plain Temporal workflow that awaits ${CHAIN.length} no-op activities
-   in sequence. Both workers use the same worker settings; runs of the two alternate.
-   Per-node overhead = (Tessera mean - bare mean) / ${CHAIN.length}.
-2. **Fan-out.** ${FAN_OUT.width} independent \`bench-sleep\` nodes that each wait ${FAN_OUT.sleepMs} ms, each feeding its
-   own output node. The ideal is ${FAN_OUT.sleepMs} ms: all nodes run at once.
-3. **Throughput.** The pipeline \`input -> bench-noop -> output\` started ${THROUGHPUT.concurrency} times at once; runs per
-   second = ${THROUGHPUT.concurrency} / wall time of the round (mean over rounds). The baseline is the bare
-   workflow with one activity, started the same way.
-
-## Machine
-
-${machineText}
-
-## Results
-
-${sections}
-`;
-}

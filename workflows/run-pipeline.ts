@@ -50,9 +50,9 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
   const now = (): string => new Date().toISOString(); // workflow time: deterministic on replay
 
   const finishInline = (node: PlanNode): void => {
-    const params = node.params as { name: string; default?: unknown };
+    const params = node.params as { name: string };
     if (node.role === 'input') {
-      values.set(node.id, { value: inputs[params.name] ?? params.default });
+      values.set(node.id, { value: inputs[params.name] }); // defaults were filled in when the run started
     } else {
       const gathered = gatherInputs(node, values);
       if (gathered.value !== undefined) outputs[params.name] = gathered.value;

@@ -57,7 +57,8 @@ function schemaErrors(error: z.ZodError, data: unknown): CodedError[] {
     const where = issue.path.length ? issue.path.join('.') : '(root)';
     const nodeIndex = issue.path[0] === 'nodes' && typeof issue.path[1] === 'number' ? issue.path[1] : undefined;
     const nodeId = nodeIndex !== undefined ? nodeIdAt(data, nodeIndex) : undefined;
-    return codedError('SCHEMA_INVALID', `${where}: ${issue.message}`, {
+    const code = nodeIndex !== undefined && issue.path[2] === 'options' ? 'OPTIONS_INVALID' : 'SCHEMA_INVALID';
+    return codedError(code, `${where}: ${issue.message}`, {
       ...(nodeId ? { nodeId } : {}),
       details: { path: issue.path },
     });

@@ -40,7 +40,8 @@ export function resolveRunInputs(
   }
   for (const spec of specs) {
     // Own keys only: an input named "constructor" must not find Object's constructor.
-    const value = (Object.hasOwn(given, spec.name) ? given[spec.name] : undefined) ?? spec.default;
+    // null is a real JSON value; only an absent (or undefined) value falls back to the default.
+    const value = Object.hasOwn(given, spec.name) && given[spec.name] !== undefined ? given[spec.name] : spec.default;
     if (value === undefined) {
       errors.push(codedError('RUN_INPUT_MISSING', `Input "${spec.name}" (${spec.kind}) is required.`, { nodeId: spec.nodeId, details: { input: spec.name } }));
       continue;

@@ -149,10 +149,10 @@ test('SCHEMA_INVALID: an unknown key, at the root and on a node', () => {
   assert.match(onNode.message, /paramz/);
 });
 
-test('SCHEMA_INVALID: bad execution options are caught by the schema', () => {
+test('OPTIONS_INVALID: bad execution options name the node and option', () => {
   const p = greeting();
   p.nodes[2] = { ...p.nodes[2], options: { timeout: 'soon' } };
-  const error = only(check(p), 'SCHEMA_INVALID');
+  const error = only(check(p), 'OPTIONS_INVALID');
   assert.equal(error.nodeId, 'city');
   assert.deepEqual((error.details as { path: unknown[] }).path, ['nodes', 2, 'options', 'timeout']);
 });
@@ -440,6 +440,11 @@ const png = { sha256: 'a'.repeat(64), mime: 'image/png', size: 10 };
 test('resolveRunInputs: given values plus defaults pass', () => {
   const result = resolveRunInputs(greetingWithDefaults(), { who: 'Ana', photo: png });
   assert.deepEqual(result, { ok: true, inputs: { who: 'Ana', profile: { city: 'Lisbon' }, photo: png } });
+});
+
+test('resolveRunInputs: null is a real JSON value, not a missing one', () => {
+  const result = resolveRunInputs(greetingWithDefaults(), { who: 'Ana', profile: null, photo: png });
+  assert.deepEqual(result, { ok: true, inputs: { who: 'Ana', profile: null, photo: png } });
 });
 
 test('RUN_INPUT_MISSING names the input node', () => {
