@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { PortKind, PortValue } from '../ports.ts';
 import type { BlobStore } from '../blob/store.ts';
 import type { Logger } from '../logger.ts';
+import type { Providers } from '../providers/types.ts';
 
 export interface PortSpec {
   kind: PortKind;
@@ -47,8 +48,8 @@ export interface NodeContext {
   readonly nodeId: string;
   readonly attempt: number;
   readonly blobs: BlobStore;
-  /** Provider clients, filled in by the node-library issue. */
-  readonly providers: Readonly<Record<string, unknown>>;
+  /** AI providers configured on the worker (see engine/providers/types.ts). */
+  readonly providers: Providers;
   readonly log: Logger;
   /** Reports progress (0..1) and heartbeats; call it in long loops. */
   progress(fraction: number, message?: string): void;
@@ -143,7 +144,8 @@ export class NodeError extends Error {
   constructor(
     readonly code: string,
     message: string,
-    readonly options: { retryable?: boolean; details?: unknown } = {},
+    /** `retryAfterMs`: for retryable errors, the delay the next attempt must wait (a provider's Retry-After). */
+    readonly options: { retryable?: boolean; details?: unknown; retryAfterMs?: number } = {},
   ) {
     super(message);
     this.name = 'NodeError';

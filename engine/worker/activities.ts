@@ -10,6 +10,8 @@ import type { Logger } from '../logger.ts';
 import { NodeError, type NodeContext } from '../node-sdk/define-node.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
 import type { RunNodeRequest, RunNodeResult } from '../run/plan.ts';
+import type { Providers } from '../providers/types.ts';
+import { noProviders } from '../providers/none.ts';
 import { restoreSpilled, spillLargeValues } from './spill.ts';
 
 export interface ProgressEvent {
@@ -23,7 +25,7 @@ export interface ActivityDeps {
   registry: NodeRegistry;
   blobs: BlobStore;
   log: Logger;
-  providers?: Record<string, unknown>;
+  providers?: Providers;
   /** Receives progress reports of nodes run by this worker (the CLI draws them; the API will store them). */
   onProgress?: (event: ProgressEvent) => void;
 }
@@ -34,8 +36,14 @@ export function createActivities(deps: ActivityDeps) {
       const activity = Context.current();
       const { attempt, workflowExecution, heartbeatTimeoutMs } = activity.info;
       const runId = workflowExecution?.workflowId ?? activity.info.activityId;
-      const fail = (code: string, message: string, retryable = false): never => {
-        throw ApplicationFailure.create({ type: code, message, nonRetryable: !retryable, details: [{ attempt }] });
+      const fail = (code: string, message: string, retryable = false, retryAfterMs?: number): never => {
+        throw ApplicationFailure.create({
+          type: code,
+          message,
+          nonRetryable: !retryable,
+          details: [{ attempt }],
+          ...(retryable && retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}),
+        });
       };
 
       const definition = deps.registry.get(request.type, request.version);
@@ -49,7 +57,7 @@ export function createActivities(deps: ActivityDeps) {
         nodeId: request.nodeId,
         attempt,
         blobs: deps.blobs,
-        providers: deps.providers ?? {},
+        providers: deps.providers ?? noProviders,
         log,
         signal: activity.cancellationSignal,
         heartbeat: () => activity.heartbeat(),
@@ -69,7 +77,7 @@ export function createActivities(deps: ActivityDeps) {
         return { outputs: await spillLargeValues(outputs, deps.blobs), attempt };
       } catch (err) {
         if (err instanceof CancelledFailure || activity.cancellationSignal.aborted) throw err;
-        if (err instanceof NodeError) return fail(err.code, err.message, err.options.retryable ?? false);
+        if (err instanceof NodeError) return fail(err.code, err.message, err.options.retryable ?? false, err.options.retryAfterMs);
         if (err instanceof ApplicationFailure) throw err;
         log.warn({ err }, 'node attempt failed');
         return fail('NODE_ERROR', (err as Error)?.message ?? String(err), true);

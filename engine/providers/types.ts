@@ -1,0 +1,134 @@
+/**
+ * Narrow provider interfaces. Nodes receive a `Providers` object through their run context and ask it
+ * for a capability of a named provider; tests and users can swap any implementation.
+ *
+ * Retries live in exactly one layer: Temporal's activity retry policy. Implementations therefore call
+ * the SDKs with `maxRetries: 0` and classify every failure as a `ProviderError` that says whether a
+ * retry can help and, for 429s, how long to wait (Retry-After).
+ */
+
+/** What one provider call consumed; `costUsd` comes from the dated price table (engine/providers/prices.json). */
+export interface Usage {
+  provider: string;
+  model: string;
+  inputTokens?: number;
+  outputTokens?: number;
+  audioSeconds?: number;
+  images?: number;
+  costUsd?: number;
+}
+
+/** Bytes handed to a provider: media are read from the blob store by the node and passed as buffers. */
+export interface MediaPart {
+  data: Buffer;
+  mime: string;
+  name?: string;
+}
+
+export type ContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'image'; image: MediaPart; detail?: 'low' | 'high' | 'auto' };
+
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  content: ContentPart[];
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface ChatRequest extends CallOptions {
+  model: string;
+  system?: string;
+  messages: ChatMessage[];
+  temperature?: number;
+  maxTokens?: number;
+}
+
+export interface ChatResult {
+  text: string;
+  usage: Usage;
+}
+
+export interface StructuredRequest extends ChatRequest {
+  /** JSON Schema the answer must satisfy. */
+  schema: Record<string, unknown>;
+  schemaName: string;
+}
+
+export interface StructuredResult {
+  /** The parsed answer; the caller validates it against the schema. */
+  value: unknown;
+  usage: Usage;
+}
+
+export interface TranscribeRequest extends CallOptions {
+  model: string;
+  audio: MediaPart;
+  language?: string;
+  /** Domain vocabulary or style hint (Whisper's `prompt`). */
+  prompt?: string;
+}
+
+export interface TranscriptSegment {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface TranscribeResult {
+  text: string;
+  segments: TranscriptSegment[];
+  language?: string;
+  usage: Usage;
+}
+
+export type EmbedInput = { type: 'text'; text: string } | { type: 'image'; image: MediaPart };
+
+export interface EmbedRequest extends CallOptions {
+  model: string;
+  inputs: EmbedInput[];
+}
+
+export interface EmbedResult {
+  vectors: number[][];
+  usage: Usage;
+}
+
+export interface ChatCapability {
+  chat(request: ChatRequest): Promise<ChatResult>;
+}
+export interface StructuredCapability {
+  structured(request: StructuredRequest): Promise<StructuredResult>;
+}
+export interface TranscribeCapability {
+  transcribe(request: TranscribeRequest): Promise<TranscribeResult>;
+  /** Largest upload the provider accepts, in bytes (25 MB for OpenAI). */
+  readonly maxUploadBytes: number;
+}
+export interface EmbedCapability {
+  embed(request: EmbedRequest): Promise<EmbedResult>;
+  /** Whether a model accepts image inputs (CLIP-style); false means text only. */
+  supportsImages(model: string): boolean;
+  /** Most inputs one request may carry. */
+  readonly maxBatch: number;
+}
+
+/** A configured provider: a name and whichever capabilities it has. */
+export interface Provider {
+  readonly name: string;
+  readonly chat?: ChatCapability;
+  readonly structured?: StructuredCapability;
+  readonly transcribe?: TranscribeCapability;
+  readonly embed?: EmbedCapability;
+}
+
+export type Capability = 'chat' | 'structured' | 'transcribe' | 'embed';
+
+/** The providers a worker has, by name ("openai", "anthropic", "compatible", "local", ...). */
+export interface Providers {
+  names(): string[];
+  /** Throws a non-retryable PROVIDER_NOT_CONFIGURED / CAPABILITY_UNSUPPORTED NodeError naming what is missing. */
+  require<C extends Capability>(name: string, capability: C): NonNullable<Provider[C]>;
+}
