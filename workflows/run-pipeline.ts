@@ -117,7 +117,7 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
 
     if ('result' in done) {
       values.set(done.nodeId, done.result.outputs);
-      update(done.nodeId, { status: 'succeeded', attempt: done.result.attempt, endedAt: now() });
+      update(done.nodeId, { status: 'succeeded', attempt: done.result.attempt, endedAt: now(), ...(done.result.usage ? { usage: done.result.usage } : {}) });
       continue;
     }
 

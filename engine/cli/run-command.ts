@@ -10,7 +10,7 @@ import { loadPipelineFile } from '../pipeline/load.ts';
 import { pipelineInputs, resolveRunInputs } from '../run/inputs.ts';
 import { NODE_STATUS_QUERY, startRun } from '../run/start.ts';
 import type { NodeState, RunPipelineResult } from '../run/plan.ts';
-import { compilePlan } from '../run/plan.ts';
+import { compilePlan, usageTotals, type UsageTotals } from '../run/plan.ts';
 import { connectTemporal } from '../temporal/connect.ts';
 import { createWorker } from '../worker/create-worker.ts';
 import { restoreSpilled } from '../worker/spill.ts';
@@ -98,8 +98,12 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
 async function printSuccess(runId: string, result: RunPipelineResult, ctx: CliContext, options: RunOptions): Promise<number> {
   const outDir = path.resolve(options.outDir ?? path.join('tessera-output', runId));
   const outputs = await writeBlobOutputs(await restoreSpilled(result.outputs, ctx.blobs), ctx.blobs, outDir);
-  if (options.json) process.stdout.write(JSON.stringify({ runId, status: 'succeeded', outputs }) + '\n');
-  else process.stdout.write(`${formatOutputs(outputs)}\n`);
+  const usage = usageTotals(result.nodes);
+  if (options.json) process.stdout.write(JSON.stringify({ runId, status: 'succeeded', outputs, usage }) + '\n');
+  else {
+    process.stdout.write(`${formatOutputs(outputs)}\n`);
+    if (usage.calls) process.stderr.write(`usage: ${formatUsage(usage)}\n`);
+  }
   return 0;
 }
 
@@ -149,3 +153,12 @@ export function runError(err: unknown): CodedError {
 }
 
 export { formatError };
+
+function formatUsage(u: UsageTotals): string {
+  const parts = [`${u.calls} provider call${u.calls === 1 ? '' : 's'}`];
+  if (u.inputTokens || u.outputTokens) parts.push(`${u.inputTokens} input + ${u.outputTokens} output tokens`);
+  if (u.audioSeconds) parts.push(`${u.audioSeconds.toFixed(1)} s audio`);
+  if (u.images) parts.push(`${u.images} images`);
+  parts.push(`estimated $${u.costUsd.toFixed(4)}`);
+  return parts.join(', ');
+}

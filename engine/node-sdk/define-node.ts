@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { PortKind, PortValue } from '../ports.ts';
 import type { BlobStore } from '../blob/store.ts';
 import type { Logger } from '../logger.ts';
-import type { Providers } from '../providers/types.ts';
+import type { Providers, Usage } from '../providers/types.ts';
 
 export interface PortSpec {
   kind: PortKind;
@@ -55,6 +55,8 @@ export interface NodeContext {
   progress(fraction: number, message?: string): void;
   /** Heartbeats without a progress figure. */
   heartbeat(): void;
+  /** Records what a provider call consumed; the run reports the totals. */
+  recordUsage(usage: Usage): void;
   /** Aborted when the run is cancelled or the attempt timed out. */
   readonly signal: AbortSignal;
 }

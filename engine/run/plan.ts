@@ -5,6 +5,7 @@
  */
 import type { NodeRole } from '../node-sdk/define-node.ts';
 import type { ValidPipeline } from '../pipeline/validate.ts';
+import type { Usage } from '../providers/types.ts';
 import { isListKind } from '../ports.ts';
 
 export interface PlanSource {
@@ -53,6 +54,7 @@ export type NodeStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cance
 
 export interface NodeState {
   status: NodeStatus;
+  usage?: Usage[];
   attempt?: number;
   startedAt?: string;
   endedAt?: string;
@@ -62,6 +64,32 @@ export interface NodeState {
 export interface RunPipelineResult {
   outputs: Record<string, unknown>;
   nodes: Record<string, NodeState>;
+}
+
+/** Totals over every node of a run (costUsd sums only the calls with a known price). */
+export interface UsageTotals {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  audioSeconds: number;
+  images: number;
+  costUsd: number;
+}
+
+export function usageTotals(nodes: Record<string, NodeState>): UsageTotals {
+  const totals: UsageTotals = { calls: 0, inputTokens: 0, outputTokens: 0, audioSeconds: 0, images: 0, costUsd: 0 };
+  for (const state of Object.values(nodes)) {
+    for (const u of state.usage ?? []) {
+      totals.calls += 1;
+      totals.inputTokens += u.inputTokens ?? 0;
+      totals.outputTokens += u.outputTokens ?? 0;
+      totals.audioSeconds += u.audioSeconds ?? 0;
+      totals.images += u.images ?? 0;
+      totals.costUsd += u.costUsd ?? 0;
+    }
+  }
+  totals.costUsd = Math.round(totals.costUsd * 1e6) / 1e6;
+  return totals;
 }
 
 /** What the single generic activity receives. */
@@ -76,6 +104,8 @@ export interface RunNodeRequest {
 export interface RunNodeResult {
   outputs: Record<string, unknown>;
   attempt: number;
+  /** Provider calls made by the successful attempt. */
+  usage?: Usage[];
 }
 
 /** Task queue names: the default pool is the base queue, other pools get a suffix. */

@@ -10,7 +10,7 @@ import type { Logger } from '../logger.ts';
 import { NodeError, type NodeContext } from '../node-sdk/define-node.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
 import type { RunNodeRequest, RunNodeResult } from '../run/plan.ts';
-import type { Providers } from '../providers/types.ts';
+import type { Providers, Usage } from '../providers/types.ts';
 import { noProviders } from '../providers/none.ts';
 import { restoreSpilled, spillLargeValues } from './spill.ts';
 
@@ -51,6 +51,7 @@ export function createActivities(deps: ActivityDeps) {
       const params = definition!.params.safeParse(request.params);
       if (!params.success) fail('PARAMS_INVALID', params.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
 
+      const usage: Usage[] = [];
       const log = deps.log.child({ runId, nodeId: request.nodeId, type: request.type, attempt });
       const ctx: NodeContext = {
         runId,
@@ -61,6 +62,7 @@ export function createActivities(deps: ActivityDeps) {
         log,
         signal: activity.cancellationSignal,
         heartbeat: () => activity.heartbeat(),
+        recordUsage: (u) => usage.push(u),
         progress: (fraction, message) => {
           activity.heartbeat({ fraction, message });
           deps.onProgress?.({ runId, nodeId: request.nodeId, fraction, message });
@@ -74,7 +76,7 @@ export function createActivities(deps: ActivityDeps) {
       try {
         const inputs = await restoreSpilled(request.inputs, deps.blobs);
         const outputs = await definition!.run(ctx, inputs, params.data);
-        return { outputs: await spillLargeValues(outputs, deps.blobs), attempt };
+        return { outputs: await spillLargeValues(outputs, deps.blobs), attempt, ...(usage.length ? { usage } : {}) };
       } catch (err) {
         if (err instanceof CancelledFailure || activity.cancellationSignal.aborted) throw err;
         if (err instanceof NodeError) return fail(err.code, err.message, err.options.retryable ?? false, err.options.retryAfterMs);
