@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { SqliteVectorStore } from '../engine/vector/sqlite-store.ts';
 import { FsBlobStore } from '../engine/blob/fs-store.ts';
 import { loadSettings } from '../engine/config.ts';
 import { createLogger } from '../engine/logger.ts';
@@ -72,6 +73,7 @@ async function connectWorkers(server: DevServer, dir: string, log: (message: str
     cacheDir: BUNDLE_CACHE,
     registry,
     blobs: new FsBlobStore(path.join(dir, 'blobs')),
+    vectors: new SqliteVectorStore(path.join(dir, 'vectors.db')),
     log: createLogger('silent'),
   });
   const activities: BareActivities = {

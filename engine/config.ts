@@ -48,5 +48,6 @@ export function dataPaths(dataDir: string) {
     temporalDb: path.join(dataDir, 'temporal.db'),
     blobs: path.join(dataDir, 'blobs'),
     cache: path.join(dataDir, 'cache'),
+    vectors: path.join(dataDir, 'vectors.db'),
   };
 }

@@ -5,6 +5,8 @@ import { dataPaths, loadSettings, type Settings } from '../config.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
 import { loadPlugins } from '../plugins.ts';
+import { SqliteVectorStore } from '../vector/sqlite-store.ts';
+import type { VectorStore } from '../vector/store.ts';
 
 export interface CommonOptions {
   dataDir?: string;
@@ -16,6 +18,7 @@ export interface CliContext {
   settings: Settings;
   registry: NodeRegistry;
   blobs: FsBlobStore;
+  vectors: VectorStore;
   log: Logger;
   paths: ReturnType<typeof dataPaths>;
 }
@@ -28,6 +31,7 @@ export async function cliContext(options: CommonOptions): Promise<CliContext> {
     paths,
     registry: createRegistry(await loadPlugins(options.plugin ?? [])),
     blobs: new FsBlobStore(paths.blobs),
+    vectors: new SqliteVectorStore(paths.vectors),
     log: createLogger(),
   };
 }

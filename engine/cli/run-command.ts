@@ -59,6 +59,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
           cacheDir: ctx.paths.cache,
           registry: ctx.registry,
           blobs: ctx.blobs,
+          vectors: ctx.vectors,
           log: ctx.log,
           activitiesOnly: queue !== ctx.settings.taskQueue,
           onProgress: (e) => progressView?.fraction(e.nodeId, e.fraction, e.message),

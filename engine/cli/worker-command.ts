@@ -29,6 +29,7 @@ export async function workerCommand(options: WorkerCommandOptions, mode: 'worker
       cacheDir: ctx.paths.cache,
       registry: ctx.registry,
       blobs: ctx.blobs,
+      vectors: ctx.vectors,
       log: ctx.log,
       activitiesOnly: pool !== 'default',
     });

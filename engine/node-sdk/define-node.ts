@@ -7,6 +7,7 @@ import type { PortKind, PortValue } from '../ports.ts';
 import type { BlobStore } from '../blob/store.ts';
 import type { Logger } from '../logger.ts';
 import type { Providers, Usage } from '../providers/types.ts';
+import type { VectorStore } from '../vector/store.ts';
 
 export interface PortSpec {
   kind: PortKind;
@@ -50,6 +51,8 @@ export interface NodeContext {
   readonly blobs: BlobStore;
   /** AI providers configured on the worker (see engine/providers/types.ts). */
   readonly providers: Providers;
+  /** Named vector collections (embedded SQLite by default). */
+  readonly vectors: VectorStore;
   readonly log: Logger;
   /** Reports progress (0..1) and heartbeats; call it in long loops. */
   progress(fraction: number, message?: string): void;
@@ -79,7 +82,14 @@ export interface NodeDefinitionInput<S extends z.ZodType, I extends Ports<z.infe
   inputs: I;
   outputs: O;
   execution?: Partial<Omit<ExecutionSpec, 'retry'>> & { retry?: RetrySpec };
+  /** Static checks beyond the params schema, run at validation time (e.g. a model that cannot take images). */
+  check?: (params: z.infer<S>, graph: GraphInfo) => string[];
   run(ctx: NodeContext, inputs: RunValues<I>, params: z.infer<S>): Promise<Partial<RunValues<O>>> | Partial<RunValues<O>>;
+}
+
+/** What a node's static check may know about its place in the graph. */
+export interface GraphInfo {
+  isConnected(port: string): boolean;
 }
 
 /** The erased form the registry and the worker use. */
@@ -97,6 +107,7 @@ export interface NodeDefinition {
   /** The static ports, or the ports for default params when they are dynamic (for the catalog). */
   readonly staticInputs: PortMap | undefined;
   readonly staticOutputs: PortMap | undefined;
+  check(params: unknown, graph: GraphInfo): string[];
   run(ctx: NodeContext, inputs: Record<string, unknown>, params: unknown): Promise<Record<string, unknown>>;
 }
 
@@ -132,6 +143,7 @@ export function defineNode<S extends z.ZodType, I extends Ports<z.infer<S>>, O e
     outputsFor: resolve(spec.outputs as Ports<never>),
     staticInputs: typeof spec.inputs === 'function' ? undefined : (spec.inputs as PortMap),
     staticOutputs: typeof spec.outputs === 'function' ? undefined : (spec.outputs as PortMap),
+    check: (params: unknown, graph: GraphInfo) => spec.check?.(params as z.infer<S>, graph) ?? [],
     async run(ctx: NodeContext, inputs: Record<string, unknown>, params: unknown) {
       return (await spec.run(ctx, inputs as never, params as z.infer<S>)) as Record<string, unknown>;
     },

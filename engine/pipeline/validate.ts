@@ -91,6 +91,7 @@ function validateGraph(pipeline: Pipeline, registry: NodeRegistry): ValidationRe
 
   const edges = resolveEdges(pipeline.edges, seen, nodes, errors);
   checkRequiredInputs(nodes, pipeline.edges, errors);
+  runNodeChecks(nodes, pipeline.edges, errors);
 
   const cycle = findCycle([...seen], pipeline.edges.map((e) => ({ from: e.from.split('.')[0], to: e.to.split('.')[0] })));
   if (cycle) {
@@ -256,5 +257,14 @@ function checkRequiredInputs(nodes: Map<string, ResolvedNode>, edges: PipelineEd
         );
       }
     }
+  }
+}
+
+/** Node-specific static checks (defineNode's `check`), reported as PARAMS_INVALID on that node. */
+function runNodeChecks(nodes: Map<string, ResolvedNode>, edges: PipelineEdge[], errors: CodedError[]): void {
+  const targets = new Set(edges.map((e) => e.to));
+  for (const [id, resolved] of nodes) {
+    const problems = resolved.definition.check(resolved.params, { isConnected: (port) => targets.has(`${id}.${port}`) });
+    for (const message of problems) errors.push(codedError('PARAMS_INVALID', `Node "${id}": ${message}`, { nodeId: id }));
   }
 }

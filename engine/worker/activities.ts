@@ -12,6 +12,7 @@ import type { NodeRegistry } from '../node-sdk/registry.ts';
 import type { RunNodeRequest, RunNodeResult } from '../run/plan.ts';
 import type { Providers, Usage } from '../providers/types.ts';
 import { noProviders } from '../providers/none.ts';
+import type { VectorStore } from '../vector/store.ts';
 import { restoreSpilled, spillLargeValues } from './spill.ts';
 
 export interface ProgressEvent {
@@ -26,6 +27,7 @@ export interface ActivityDeps {
   blobs: BlobStore;
   log: Logger;
   providers?: Providers;
+  vectors: VectorStore;
   /** Receives progress reports of nodes run by this worker (the CLI draws them; the API will store them). */
   onProgress?: (event: ProgressEvent) => void;
 }
@@ -59,6 +61,7 @@ export function createActivities(deps: ActivityDeps) {
         attempt,
         blobs: deps.blobs,
         providers: deps.providers ?? noProviders,
+        vectors: deps.vectors,
         log,
         signal: activity.cancellationSignal,
         heartbeat: () => activity.heartbeat(),

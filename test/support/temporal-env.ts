@@ -16,6 +16,7 @@ import { startRun } from '../../engine/run/start.ts';
 import { createWorker } from '../../engine/worker/create-worker.ts';
 import { ensureTemporalRuntime } from '../../engine/worker/runtime.ts';
 import { createRegistry } from '../../nodes/index.ts';
+import { SqliteVectorStore } from '../../engine/vector/sqlite-store.ts';
 import { testNodes } from './test-nodes.ts';
 
 export const BUNDLE_CACHE = path.join(os.tmpdir(), 'tessera-test-bundle-cache');
@@ -68,6 +69,7 @@ export async function createTemporalEnv(): Promise<TemporalEnv> {
         cacheDir: BUNDLE_CACHE,
         registry,
         blobs,
+        vectors: new SqliteVectorStore(path.join(dir, 'vectors.db')),
         log: createLogger('silent'),
       });
       const entry = { worker, running: worker.run() };
