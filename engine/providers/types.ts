@@ -69,6 +69,8 @@ export interface TranscribeRequest extends CallOptions {
   language?: string;
   /** Domain vocabulary or style hint (Whisper's `prompt`). */
   prompt?: string;
+  /** Length of the audio when the caller knows it (ffprobe); used for usage when the API does not report it. */
+  durationSeconds?: number;
 }
 
 export interface TranscriptSegment {
@@ -115,6 +117,23 @@ export interface EmbedCapability {
   readonly maxBatch: number;
 }
 
+export interface OcrRequest extends CallOptions {
+  image: MediaPart;
+  /** Language hint, e.g. "eng" for tesseract. */
+  language?: string;
+}
+
+export interface OcrResult {
+  text: string;
+  /** 0..100 when the engine reports it (tesseract does). */
+  confidence?: number;
+  usage: Usage;
+}
+
+export interface OcrCapability {
+  recognize(request: OcrRequest): Promise<OcrResult>;
+}
+
 /** A configured provider: a name and whichever capabilities it has. */
 export interface Provider {
   readonly name: string;
@@ -122,9 +141,10 @@ export interface Provider {
   readonly structured?: StructuredCapability;
   readonly transcribe?: TranscribeCapability;
   readonly embed?: EmbedCapability;
+  readonly ocr?: OcrCapability;
 }
 
-export type Capability = 'chat' | 'structured' | 'transcribe' | 'embed';
+export type Capability = 'chat' | 'structured' | 'transcribe' | 'embed' | 'ocr';
 
 /** The providers a worker has, by name ("openai", "anthropic", "compatible", "local", ...). */
 export interface Providers {

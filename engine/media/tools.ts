@@ -1,0 +1,58 @@
+/**
+ * Runs ffmpeg and ffprobe as child processes, without a shell (file names are arguments, never parsed),
+ * line by line so that long outputs are never held in memory, and killed when the signal aborts.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { mediaError } from './errors.ts';
+
+export interface MediaTools {
+  ffmpeg: string;
+  ffprobe: string;
+}
+
+/** FFMPEG_PATH / FFPROBE_PATH (the names fluent-ffmpeg made common) override the binaries on PATH. */
+export function defaultTools(): MediaTools {
+  return { ffmpeg: process.env.FFMPEG_PATH || 'ffmpeg', ffprobe: process.env.FFPROBE_PATH || 'ffprobe' };
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onStdoutLine?: (line: string) => void;
+  onStderrLine?: (line: string) => void;
+}
+
+export interface RunResult {
+  code: number | null;
+  /** The last lines of stderr, for error messages. */
+  stderrTail: string;
+}
+
+const TAIL_LINES = 20;
+
+export function runTool(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    options.signal?.throwIfAborted();
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], signal: options.signal, windowsHide: true });
+    const tail: string[] = [];
+    createInterface({ input: child.stdout }).on('line', (line) => options.onStdoutLine?.(line));
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      options.onStderrLine?.(line);
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+    });
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') {
+        reject(
+          mediaError(
+            'MEDIA_TOOL_MISSING',
+            `"${command}" was not found. Install FFmpeg (Debian/Ubuntu: apt-get install ffmpeg) or set FFMPEG_PATH and FFPROBE_PATH.`,
+            { command },
+          ),
+        );
+      } else reject(err);
+    });
+    // 'close' (not 'exit') waits for stdout and stderr to be fully read.
+    child.on('close', (code) => resolve({ code, stderrTail: tail.join('\n') }));
+  });
+}
