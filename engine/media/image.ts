@@ -79,7 +79,7 @@ const DECODABLE = new Set(['jpg', 'png', 'apng', 'webp', 'gif', 'tif', 'avif', '
 
 /** Reads an image's format and size from its header; throws MEDIA_UNSUPPORTED / MEDIA_CORRUPT. */
 export async function inspectImage(input: Uint8Array): Promise<ImageInfo> {
-  const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const bytes = asBuffer(input);
   const sniffed = await sniffBuffer(bytes);
   if (!sniffed) {
     throw mediaError('MEDIA_UNSUPPORTED', 'The data is not an image in any recognised format (PNG, JPEG, WebP, GIF, TIFF, AVIF).');
@@ -139,7 +139,7 @@ export function fitWithin(width: number, height: number, limits: Pick<ImageLimit
  * If the bytes are still over maxBytes, JPEG quality and then the size are stepped down.
  */
 export async function prepareImageForProvider(input: Uint8Array, limits: ImageLimits): Promise<PreparedImage> {
-  const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const bytes = asBuffer(input);
   const source = await inspectImage(bytes);
   const fitted = fitWithin(source.width, source.height, limits);
   const sourceFormat = providerFormat(source.format);
@@ -151,6 +151,11 @@ export async function prepareImageForProvider(input: Uint8Array, limits: ImageLi
     fitted.height === source.height &&
     (limits.maxBytes === undefined || bytes.length <= limits.maxBytes);
   if (passThrough) {
+    // The header alone says nothing about the rest: decode once so a truncated file fails here, clearly,
+    // and not as a provider's 400. A tiny output keeps memory flat (JPEG even decodes at reduced scale).
+    await sharp(bytes).resize(16, 16, { fit: 'fill' }).raw().toBuffer().catch((err: unknown) => {
+      throw decodeFailure(source.mime, err);
+    });
     return { data: bytes, mime: source.mime, format: sourceFormat, ...fitted, changed: false, source };
   }
 
@@ -171,6 +176,11 @@ export async function prepareImageForProvider(input: Uint8Array, limits: ImageLi
     }
   }
   throw mediaError('MEDIA_TOO_LARGE', `The image cannot be made smaller than ${limits.maxBytes} bytes.`, { maxBytes: limits.maxBytes });
+}
+
+/** A Buffer view of the bytes, without copying. */
+export function asBuffer(input: Uint8Array): Buffer {
+  return Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
 }
 
 function providerFormat(sharpFormat: string): ProviderImageFormat | undefined {

@@ -5,7 +5,7 @@
  */
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { chooseGrid, type Grid } from './grid.ts';
-import { decodeFailure, inspectImage } from './image.ts';
+import { asBuffer, decodeFailure, inspectImage } from './image.ts';
 
 export { candidateGrids, chooseGrid, type Grid, type GridOptions } from './grid.ts';
 
@@ -51,7 +51,7 @@ export function planGrid(width: number, height: number, options: TileOptions): G
 
 /** Resizes the image to cols*tileSize x rows*tileSize (stretching slightly to the grid's shape) and cuts it. */
 export async function tileImage(input: Uint8Array, options: TileOptions): Promise<TiledImage> {
-  const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const bytes = asBuffer(input);
   const { tileSize } = options;
   if (!(Number.isInteger(tileSize) && tileSize >= 1)) throw new RangeError(`tileSize must be a positive integer, got ${tileSize}.`);
   const info = await inspectImage(bytes);

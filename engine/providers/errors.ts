@@ -93,7 +93,7 @@ export function classifyProviderError(err: unknown, ctx: CallContext): NodeError
 
 function classifyStatus(status: number, e: { headers?: unknown; error?: unknown; message?: string }, ctx: CallContext): NodeError {
   const body = errorBody(e.error);
-  const providerMessage = body.message ? ` ${truncate(body.message)}` : '';
+  const providerMessage = body.message ? ` ${sentence(truncate(body.message))}` : '';
   const headers = e.headers instanceof Headers ? e.headers : undefined;
   const retryAfterMs = headers ? parseRetryAfter(headers) : undefined;
   const extra = { status, providerCode: body.code, requestId: headers?.get('x-request-id') ?? headers?.get('request-id') ?? undefined };
@@ -186,6 +186,10 @@ function describeCause(cause: unknown): string {
   if (!c) return 'connection error';
   const inner = c.cause as { code?: string; message?: string } | undefined;
   return inner?.code ?? c.code ?? inner?.message ?? c.message ?? 'connection error';
+}
+
+function sentence(text: string): string {
+  return /[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
 }
 
 function truncate(text: string, max = 300): string {

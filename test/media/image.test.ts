@@ -18,8 +18,8 @@ test('inspect: format, size and frames come from the bytes; EXIF orientation is 
   const rotated = await solid(200, 100, '#ff0000').jpeg().withMetadata({ orientation: 6 }).toBuffer();
   const info = await inspectImage(rotated);
   assert.deepEqual([info.format, info.width, info.height], ['jpeg', 100, 200]);
-  const frame = await solid(40, 30, '#00ff00').png().toBuffer();
-  const gif = await sharp([frame, frame, frame], { join: { animated: true } }).gif().toBuffer();
+  const frames = await Promise.all(['#ff0000', '#00ff00', '#0000ff'].map((c) => solid(40, 30, c).png().toBuffer()));
+  const gif = await sharp(frames, { join: { animated: true } }).gif().toBuffer();
   assert.equal((await inspectImage(gif)).frames, 3);
 });
 
