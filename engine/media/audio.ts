@@ -154,7 +154,8 @@ export async function exportChunks(file: string, plan: readonly PlannedChunk[], 
   const chunks: AudioChunk[] = [];
   for (const [index, range] of plan.entries()) {
     const out = path.join(options.dir, `chunk-${String(index).padStart(4, '0')}.${format.ext}`);
-    const duration = range.end - range.start;
+    // Microsecond rounding hides float noise (16.062999999999995) without moving any boundary.
+    const duration = Math.round((range.end - range.start) * 1e6) / 1e6;
     const args = ['-v', 'error', '-nostdin', '-y', '-ss', range.start.toFixed(3), '-t', duration.toFixed(3), '-i', file];
     args.push('-map', '0:a:0', '-vn', '-ac', '1', '-ar', '16000', ...format.codecArgs, out);
     const result = await runTool(tools.ffmpeg, args, { signal: options.signal });

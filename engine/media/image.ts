@@ -61,6 +61,8 @@ export interface ImageInfo {
   hasAlpha: boolean;
   /** More than one for animated GIF/WebP and multi-page TIFF. */
   frames: number;
+  /** An EXIF orientation other than upright: the stored pixels must be rotated for display. */
+  rotated: boolean;
 }
 
 export interface PreparedImage {
@@ -102,6 +104,7 @@ export async function inspectImage(input: Uint8Array): Promise<ImageInfo> {
       bytes: bytes.length,
       hasAlpha: meta.hasAlpha,
       frames: meta.pages ?? 1,
+      rotated: (meta.orientation ?? 1) !== 1,
     };
   } catch (err) {
     throw decodeFailure(sniffed.mime, err);
@@ -147,6 +150,8 @@ export async function prepareImageForProvider(input: Uint8Array, limits: ImageLi
     sourceFormat !== undefined &&
     limits.formats.includes(sourceFormat) &&
     source.frames === 1 &&
+    // Not every provider honours EXIF orientation; re-encoding applies it to the pixels.
+    !source.rotated &&
     fitted.width === source.width &&
     fitted.height === source.height &&
     (limits.maxBytes === undefined || bytes.length <= limits.maxBytes);
@@ -162,7 +167,7 @@ export async function prepareImageForProvider(input: Uint8Array, limits: ImageLi
   let format = outputFormat(source, limits);
   let { width, height } = fitted;
   let quality = 85;
-  // Each step trades a little fidelity for bytes; eight 0.8x size steps reach ~17% of the side length.
+  // Each step trades a little fidelity for bytes: PNG to JPEG, lower quality, then up to ten 0.8x size steps.
   for (let step = 0; step < 12; step++) {
     const data = await encode(bytes, source.mime, format, width, height, quality);
     if (limits.maxBytes === undefined || data.length <= limits.maxBytes) {

@@ -32,7 +32,7 @@ const ProviderEntry = z.strictObject({
 });
 const ProvidersFile = z.strictObject({
   $schema: z.string().optional(),
-  providers: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'provider names are lower-case words'), ProviderEntry),
+  providers: z.record(z.string(), ProviderEntry),
 });
 export type ProviderFileEntry = z.infer<typeof ProviderEntry>;
 
@@ -114,6 +114,7 @@ export function readProvidersFile(path: string): Record<string, ProviderFileEntr
     throw new ProvidersConfigError(`The providers file ${path} is invalid: ${problems}. Expected { "providers": { "<name>": { "type": "openai" | "anthropic" | "openai-compatible", "baseURL", "apiKeyEnv", ... } } }.`);
   }
   for (const [name, entry] of Object.entries(parsed.data.providers)) {
+    if (!/^[a-z][a-z0-9_-]*$/.test(name)) throw new ProvidersConfigError(`The providers file ${path} is invalid: provider name "${name}" must be lower-case letters, digits, "-" or "_".`);
     if (entry.type === 'openai-compatible' && !entry.baseURL) throw new ProvidersConfigError(`The providers file ${path} is invalid: providers.${name}.baseURL is required for type "openai-compatible".`);
   }
   return parsed.data.providers;
@@ -137,7 +138,7 @@ function providerSet(available: Map<string, Provider>, missing: Map<string, Miss
       const provider = available.get(name);
       if (!provider) {
         const known = available.size ? ` Configured: ${[...available.keys()].sort().join(', ')}.` : ' No provider is configured.';
-        const hint = missing.get(name)?.hint ?? 'add it to the providers file named by TESSERA_PROVIDERS_FILE';
+        const hint = missing.get(name)?.hint ?? 'add it to the providers file named by TESSERA_PROVIDERS_FILE (or, for in-process providers such as "local", start the worker with it)';
         throw new NodeError('PROVIDER_NOT_CONFIGURED', `Provider "${name}" is not configured on this worker: ${hint}.${known}`, { retryable: false, details: { provider: name } });
       }
       const found = provider[capability];

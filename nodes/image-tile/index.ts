@@ -5,6 +5,8 @@ import { tileImage, type TileOptions } from '../../engine/media/tiling.ts';
 
 /** Larger images are refused before decoding: tiling needs the whole image in memory. */
 const MAX_INPUT_BYTES = 100 * 1024 * 1024;
+/** The whole resized grid is decoded at once (4 bytes per pixel): 64 MP is 256 MB at most. */
+const MAX_GRID_PIXELS = 64 * 1024 * 1024;
 
 const params = z
   .object({
@@ -18,6 +20,10 @@ const params = z
     format: z.enum(['png', 'jpeg']).default('png').describe('Encoding of the tiles.'),
   })
   .refine((p) => p.minTiles <= p.maxTiles, { message: 'minTiles must not exceed maxTiles', path: ['minTiles'] })
+  .refine((p) => (p.mode === 'fixed' ? (p.rows ?? 1) * (p.cols ?? 1) : p.maxTiles) * p.tileSize ** 2 <= MAX_GRID_PIXELS, {
+    message: `tiles x tileSize^2 must stay within ${MAX_GRID_PIXELS} pixels (the resized image is held in memory)`,
+    path: ['tileSize'],
+  })
   .refine((p) => p.mode !== 'fixed' || (p.rows !== undefined && p.cols !== undefined), {
     message: 'fixed mode needs rows and cols',
     path: ['rows'],

@@ -14,10 +14,14 @@ import { noise, rejectsWithCode, solid } from './helpers.ts';
 
 test('inspect: format, size and frames come from the bytes; EXIF orientation is applied', async () => {
   const png = await solid(320, 200, '#336699', true).png().toBuffer();
-  assert.deepEqual(await inspectImage(png), { format: 'png', mime: 'image/png', width: 320, height: 200, bytes: png.length, hasAlpha: true, frames: 1 });
+  assert.deepEqual(await inspectImage(png), { format: 'png', mime: 'image/png', width: 320, height: 200, bytes: png.length, hasAlpha: true, frames: 1, rotated: false });
   const rotated = await solid(200, 100, '#ff0000').jpeg().withMetadata({ orientation: 6 }).toBuffer();
   const info = await inspectImage(rotated);
-  assert.deepEqual([info.format, info.width, info.height], ['jpeg', 100, 200]);
+  assert.deepEqual([info.format, info.width, info.height, info.rotated], ['jpeg', 100, 200, true]);
+  // Re-encoded upright even though it fits: the pixels are rotated, the EXIF tag is gone.
+  const upright = await prepareImageForProvider(rotated, ANTHROPIC_IMAGE_LIMITS);
+  const meta = await sharp(upright.data).metadata();
+  assert.deepEqual([upright.changed, meta.width, meta.height, meta.orientation ?? 1], [true, 100, 200, 1]);
   const frames = await Promise.all(['#ff0000', '#00ff00', '#0000ff'].map((c) => solid(40, 30, c).png().toBuffer()));
   const gif = await sharp(frames, { join: { animated: true } }).gif().toBuffer();
   assert.equal((await inspectImage(gif)).frames, 3);

@@ -110,6 +110,7 @@ test('image-tile node: stores each tile as a blob and reports the grid', async (
 test('image-tile node: params are checked (fixed needs rows and cols; minTiles <= maxTiles)', async () => {
   assert.equal(imageTileNode.params.safeParse({ mode: 'fixed', rows: 2 }).success, false);
   assert.equal(imageTileNode.params.safeParse({ minTiles: 4, maxTiles: 2 }).success, false);
+  assert.equal(imageTileNode.params.safeParse({ maxTiles: 64, tileSize: 2048 }).success, false);
   const image = await blobs.put(await solid(640, 480, '#ffffff').png().toBuffer());
   const out = (await imageTileNode.run(ctx, { image }, imageTileNode.params.parse({ mode: 'fixed', rows: 1, cols: 2, format: 'jpeg', tileSize: 64 }))) as {
     tiles: BlobRef[];

@@ -208,7 +208,8 @@ async function record(req: IncomingMessage): Promise<RecordedRequest> {
 
 async function send(res: ServerResponse, req: RecordedRequest, s: ScriptedResponse): Promise<void> {
   if (s.delayMs) {
-    await new Promise((r) => setTimeout(r, s.delayMs));
+    // Unref'd: a client that gave up must not keep the test process alive until the delay ends.
+    await new Promise((r) => setTimeout(r, s.delayMs).unref());
     if (res.destroyed || res.socket?.destroyed) return; // the client gave up (timeout or abort)
   }
   if (s.drop === 'before-headers') return void res.socket?.destroy();
