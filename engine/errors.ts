@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   TEMPORAL_UNREACHABLE: { status: 503, message: 'The Temporal server cannot be reached.' },
   TEMPORAL_BINARY_NOT_FOUND: { status: 500, message: 'The temporal CLI binary needed for the embedded server was not found.' },
   TEMPORAL_START_FAILED: { status: 500, message: 'The embedded Temporal server did not start.' },
+  PROVIDERS_CONFIG_INVALID: { status: 500, message: 'The providers file (TESSERA_PROVIDERS_FILE) cannot be used.' },
   PLUGIN_LOAD_FAILED: { status: 400, message: 'A node plugin module could not be loaded.' },
   DUPLICATE_NODE_DEFINITION: { status: 500, message: 'A node type and version is registered twice.' },
   USAGE: { status: 400, message: 'The command line is not valid.' },

@@ -7,6 +7,10 @@ import type { NodeRegistry } from '../node-sdk/registry.ts';
 import { loadPlugins } from '../plugins.ts';
 import { SqliteVectorStore } from '../vector/sqlite-store.ts';
 import type { VectorStore } from '../vector/store.ts';
+import { createProviders, ProvidersConfigError } from '../providers/index.ts';
+import type { Providers } from '../providers/types.ts';
+import { createLocalProvider } from '../media/ocr-local.ts';
+import { TesseraError } from '../errors.ts';
 
 export interface CommonOptions {
   dataDir?: string;
@@ -21,6 +25,8 @@ export interface CliContext {
   vectors: VectorStore;
   log: Logger;
   paths: ReturnType<typeof dataPaths>;
+  /** The worker's AI providers, from the environment (read when a worker is about to start). */
+  loadProviders(): Providers;
 }
 
 export async function cliContext(options: CommonOptions): Promise<CliContext> {
@@ -33,5 +39,16 @@ export async function cliContext(options: CommonOptions): Promise<CliContext> {
     blobs: new FsBlobStore(paths.blobs),
     vectors: new SqliteVectorStore(paths.vectors),
     log: createLogger(),
+    loadProviders,
   };
+}
+
+/** Providers from the standard variables and TESSERA_PROVIDERS_FILE, plus the offline tesseract OCR. */
+export function loadProviders(env: NodeJS.ProcessEnv = process.env): Providers {
+  try {
+    return createProviders(env, env.TESSERA_PROVIDERS_FILE, [createLocalProvider()]);
+  } catch (err) {
+    if (err instanceof ProvidersConfigError) throw new TesseraError('PROVIDERS_CONFIG_INVALID', err.message);
+    throw err;
+  }
 }

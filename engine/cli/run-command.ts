@@ -14,6 +14,7 @@ import { compilePlan, usageTotals, type UsageTotals } from '../run/plan.ts';
 import { connectTemporal } from '../temporal/connect.ts';
 import { createWorker } from '../worker/create-worker.ts';
 import { restoreSpilled } from '../worker/spill.ts';
+import { terminateLocalOcr } from '../media/ocr-local.ts';
 import { cliContext, type CliContext, type CommonOptions } from './context.ts';
 import { parseInputFlags } from './inputs.ts';
 import { formatOutputs, writeBlobOutputs } from './outputs.ts';
@@ -40,6 +41,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
   const resolved = resolveRunInputs(loaded.value, given);
   if (!resolved.ok) return fail(resolved.errors);
 
+  const providers = ctx.loadProviders();
   const temporal = await connectTemporal(ctx.settings.temporal, { dbFile: ctx.paths.temporalDb, ui: false });
   let view: ProgressView | undefined;
   const workers: Worker[] = [];
@@ -60,6 +62,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
           registry: ctx.registry,
           blobs: ctx.blobs,
           vectors: ctx.vectors,
+          providers,
           log: ctx.log,
           activitiesOnly: queue !== ctx.settings.taskQueue,
           onProgress: (e) => progressView?.fraction(e.nodeId, e.fraction, e.message),
@@ -93,6 +96,8 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
   } finally {
     view?.stop();
     await temporal.close();
+    await terminateLocalOcr();
+    ctx.vectors.close();
   }
 }
 

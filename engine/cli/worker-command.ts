@@ -6,6 +6,7 @@ import { connectTemporal } from '../temporal/connect.ts';
 import { createWorker } from '../worker/create-worker.ts';
 import { taskQueueFor } from '../run/plan.ts';
 import { cliContext, type CommonOptions } from './context.ts';
+import { terminateLocalOcr } from '../media/ocr-local.ts';
 
 export interface WorkerCommandOptions extends CommonOptions {
   pool?: string;
@@ -14,6 +15,7 @@ export interface WorkerCommandOptions extends CommonOptions {
 
 export async function workerCommand(options: WorkerCommandOptions, mode: 'worker' | 'dev'): Promise<number> {
   const ctx = await cliContext(options);
+  const providers = ctx.loadProviders();
   const temporal = await connectTemporal(ctx.settings.temporal, {
     dbFile: ctx.paths.temporalDb,
     embedded: mode === 'dev',
@@ -30,6 +32,7 @@ export async function workerCommand(options: WorkerCommandOptions, mode: 'worker
       registry: ctx.registry,
       blobs: ctx.blobs,
       vectors: ctx.vectors,
+      providers,
       log: ctx.log,
       activitiesOnly: pool !== 'default',
     });
@@ -44,5 +47,7 @@ export async function workerCommand(options: WorkerCommandOptions, mode: 'worker
     return 0;
   } finally {
     await temporal.close();
+    await terminateLocalOcr();
+    ctx.vectors.close();
   }
 }

@@ -25,3 +25,42 @@ export function tessera(args: string[], options: { env?: Record<string, string |
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+export interface DevProcess {
+  env: Record<string, string>;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `tessera dev --no-ui` on a free port with its own data folder; `tessera run` given `env` connects
+ * to it instead of starting a server of its own.
+ */
+export async function startDev(dataDir: string, extraEnv: Record<string, string> = {}, args: string[] = []): Promise<DevProcess> {
+  const { freePort } = await import('../../engine/temporal/dev-server.ts');
+  const port = await freePort();
+  const env = { TESSERA_TEMPORAL_PORT: String(port), TESSERA_DATA_DIR: dataDir, TESSERA_TASK_QUEUE: `q${port}`, ...extraEnv };
+  const child = spawn(process.execPath, [`${ROOT}bin/tessera.js`, 'dev', '--no-ui', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, TEMPORAL_ADDRESS: '', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (stderr.includes('ready\n')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`tessera dev exited (${code}): ${stderr}`)));
+  });
+  return {
+    env,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
