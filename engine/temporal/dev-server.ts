@@ -54,7 +54,22 @@ export function portAnswers(port: number, host = '127.0.0.1', timeoutMs = 500): 
   });
 }
 
+/**
+ * Starts the server, retrying when it dies during start-up: the dev server picks random free ports for
+ * its internal services, and when several servers start at once one of them can lose that race.
+ */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      const diedEarly = err instanceof TesseraError && err.code === 'TEMPORAL_START_FAILED' && (err.details as { exited?: boolean })?.exited;
+      if (!diedEarly || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startOnce(options: DevServerOptions): Promise<DevServer> {
   const binary = resolveTemporalBinary(options.cliPath);
   const port = options.port || (await freePort());
   const uiPort = options.uiPort || (await freePort());
@@ -90,7 +105,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   for (;;) {
     if (child.exitCode !== null) {
-      throw new TesseraError('TEMPORAL_START_FAILED', `The embedded Temporal server exited (code ${child.exitCode}): ${lastLine(stderr)}`);
+      throw new TesseraError('TEMPORAL_START_FAILED', `The embedded Temporal server exited (code ${child.exitCode}): ${firstError(stderr)}`, {
+        details: { exited: true },
+      });
     }
     if (await answersGrpc(address)) break;
     if (Date.now() > deadline) {
@@ -115,6 +132,12 @@ async function answersGrpc(address: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The line that says what went wrong (a Go panic prints it first, then a long stack). */
+function firstError(text: string): string {
+  const lines = text.trim().split('\n').filter(Boolean);
+  return lines.find((l) => /panic|error|fatal|unable|failed/i.test(l))?.trim() ?? lines.pop() ?? 'no output';
 }
 
 function lastLine(text: string): string {

@@ -1,7 +1,9 @@
 /** JSON Schema validation of extracted values (ajv), with messages a model can act on in a repair turn. */
 import { Ajv, type ValidateFunction } from 'ajv';
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// addUsedSchema false: a schema carrying an `$id` is compiled again for every run (params are parsed
+// afresh), and registering its id would make every compile after the first fail with "already exists".
+const ajv = new Ajv({ allErrors: true, strict: false, addUsedSchema: false });
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Compiles (once) a schema; returns the error text when the schema itself is invalid. */

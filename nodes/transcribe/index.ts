@@ -58,6 +58,8 @@ export const transcribeNode = defineNode({
               audio: { data: await readFile(chunk.path), mime: chunk.mime, name: `chunk-${chunk.index}.${chunk.path.split('.').pop()}` },
               language: params.language,
               prompt,
+              // Models that answer without segments or duration (*-transcribe) get the chunk's measured length.
+              durationSeconds: chunk.durationSec,
               signal: ctx.signal,
             });
             ctx.recordUsage({ ...result.usage, audioSeconds: result.usage.audioSeconds ?? chunk.durationSec });

@@ -79,8 +79,8 @@ export function nodeContext(options: NodeContextOptions): TestNodeContext {
     heartbeats,
     recordUsage: (u) => void usage.push(u),
     heartbeat: () => void heartbeats.count++,
+    // Recorded as given (not checked here: a throw inside a node's callback would mask what it did).
     progress: (fraction, message) => {
-      if (!(fraction >= 0 && fraction <= 1)) throw new Error(`progress ${fraction} is outside 0..1`);
       heartbeats.count++;
       progressReports.push(message === undefined ? { fraction } : { fraction, message });
     },
