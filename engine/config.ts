@@ -49,5 +49,6 @@ export function dataPaths(dataDir: string) {
     blobs: path.join(dataDir, 'blobs'),
     cache: path.join(dataDir, 'cache'),
     vectors: path.join(dataDir, 'vectors.db'),
+    store: path.join(dataDir, 'tessera.db'),
   };
 }

@@ -36,6 +36,21 @@ export const ERROR_CODES = {
   PLUGIN_LOAD_FAILED: { status: 400, message: 'A node plugin module could not be loaded.' },
   DUPLICATE_NODE_DEFINITION: { status: 500, message: 'A node type and version is registered twice.' },
   USAGE: { status: 400, message: 'The command line is not valid.' },
+  REQUEST_INVALID: { status: 400, message: 'The request body, query or parameters do not match the endpoint\'s schema.' },
+  UNAUTHORIZED: { status: 401, message: 'A valid API key is required (Authorization: Bearer <key>).' },
+  SIGNATURE_INVALID: { status: 401, message: 'The webhook signature is missing or does not match.' },
+  NOT_FOUND: { status: 404, message: 'No such endpoint.' },
+  PIPELINE_NOT_FOUND: { status: 404, message: 'No pipeline has this id.' },
+  VERSION_NOT_FOUND: { status: 404, message: 'The pipeline has no such version.' },
+  RUN_NOT_FOUND: { status: 404, message: 'No run has this id.' },
+  SCHEDULE_NOT_FOUND: { status: 404, message: 'No schedule has this id.' },
+  WEBHOOK_NOT_FOUND: { status: 404, message: 'No active webhook has this token or id.' },
+  API_KEY_NOT_FOUND: { status: 404, message: 'No API key has this id or prefix.' },
+  RUN_NOT_FINISHED: { status: 409, message: 'The run has not finished yet.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The upload is larger than the configured limit.' },
+  UNSUPPORTED_MEDIA: { status: 415, message: 'The media type of the upload or request is not supported.' },
+  SCHEDULE_INVALID: { status: 400, message: 'The schedule specification (cron expression, interval, timezone) is invalid.' },
+  INTERNAL: { status: 500, message: 'An unexpected error; the server log has the details.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../../engine/node-sdk/define-node.ts';
 import { imageForProvider } from '../common/media.ts';
-import { detailParam, maxTokensParam, modelParam, providerParam, temperatureParam } from '../common/params.ts';
+import { detailParam, maxTokensParam, modelParam, providerParam, temperatureParam, resolveModel } from '../common/params.ts';
 import { CLINICAL_IMAGE_SYSTEM_PROMPT } from '../common/prompts.ts';
 
 const SYSTEM_PRESETS = { none: undefined, 'clinical-safety': CLINICAL_IMAGE_SYSTEM_PROMPT } as const;
@@ -31,7 +31,7 @@ export const captionNode = defineNode({
     const image = await imageForProvider(ctx, inputs.image, params.provider, params.detail);
     const system = [SYSTEM_PRESETS[params.preset], params.system].filter(Boolean).join('\n\n') || undefined;
     const result = await chat.chat({
-      model: params.model,
+      model: resolveModel(params.provider, params.model, 'vision'),
       system,
       messages: [{ role: 'user', content: [{ type: 'image', image, detail: params.detail }, { type: 'text', text: inputs.question ?? params.prompt }] }],
       maxTokens: params.maxTokens,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../../engine/node-sdk/define-node.ts';
 import { imageForProvider } from '../common/media.ts';
-import { detailParam, maxTokensParam, modelParam, providerParam } from '../common/params.ts';
+import { detailParam, maxTokensParam, modelParam, providerParam, resolveModel } from '../common/params.ts';
 import { RAG_CAPTION_PROMPT } from '../common/prompts.ts';
 
 /**
@@ -16,7 +16,7 @@ export const documentNode = defineNode({
   description: 'Captions each image and merges the captions into the text: { id, text, images, captions, combined }.',
   params: z.object({
     provider: providerParam('anthropic'),
-    model: modelParam('claude-sonnet-4-5'),
+    model: modelParam('claude-sonnet-4-6'),
     id: z.string().optional().describe('Document id; defaults to the hash of the first image or "document".'),
     captionPrompt: z.string().default(RAG_CAPTION_PROMPT),
     maxTokens: maxTokensParam.default(1024),
@@ -31,7 +31,7 @@ export const documentNode = defineNode({
     for (const [i, ref] of inputs.images.entries()) {
       const image = await imageForProvider(ctx, ref, params.provider, params.detail);
       const result = await chat.chat({
-        model: params.model,
+        model: resolveModel(params.provider, params.model, 'vision'),
         maxTokens: params.maxTokens,
         messages: [{ role: 'user', content: [{ type: 'image', image, detail: params.detail }, { type: 'text', text: params.captionPrompt }] }],
         signal: ctx.signal,

@@ -3,7 +3,7 @@ import { defineNode, NodeError } from '../../engine/node-sdk/define-node.ts';
 import type { Embedding } from '../../engine/ports.ts';
 import type { EmbedInput } from '../../engine/providers/types.ts';
 import { readBlob } from '../common/media.ts';
-import { modelParam, providerParam } from '../common/params.ts';
+import { modelParam, providerParam, resolveModel } from '../common/params.ts';
 
 /** Models known to embed text only: wiring images into them is refused when the pipeline is validated. */
 const TEXT_ONLY_MODELS = /^(text-embedding-|nomic-embed-text|mxbai-embed|all-minilm|bge-|e5-)/;
@@ -26,16 +26,18 @@ export const embedNode = defineNode({
   check: (params, graph) => {
     const problems: string[] = [];
     if (!graph.isConnected('texts') && !graph.isConnected('images')) problems.push('connect "texts", "images" or both.');
-    if (graph.isConnected('images') && TEXT_ONLY_MODELS.test(params.model)) {
-      problems.push(`model "${params.model}" embeds text only; use a CLIP-style model for images.`);
+    const model = params.model ?? (params.provider === 'openai' ? 'text-embedding-3-small' : undefined);
+    if (graph.isConnected('images') && model && TEXT_ONLY_MODELS.test(model)) {
+      problems.push(`model "${model}" embeds text only; use a CLIP-style model for images.`);
     }
     return problems;
   },
   run: async (ctx, inputs, params) => {
     const embedder = ctx.providers.require(params.provider, 'embed');
+    const model = resolveModel(params.provider, params.model, 'embed');
     const images = inputs.images ?? [];
-    if (images.length && !embedder.supportsImages(params.model)) {
-      throw new NodeError('CAPABILITY_UNSUPPORTED', `Provider "${params.provider}" model "${params.model}" cannot embed images.`);
+    if (images.length && !embedder.supportsImages(model)) {
+      throw new NodeError('CAPABILITY_UNSUPPORTED', `Provider "${params.provider}" model "${model}" cannot embed images.`);
     }
     const items: EmbedInput[] = [
       ...(inputs.texts ?? []).map((text) => ({ type: 'text' as const, text })),
@@ -45,9 +47,9 @@ export const embedNode = defineNode({
     const batch = Math.min(params.batchSize ?? embedder.maxBatch, embedder.maxBatch);
     const embeddings: Embedding[] = [];
     for (let i = 0; i < items.length; i += batch) {
-      const result = await embedder.embed({ model: params.model, inputs: items.slice(i, i + batch), signal: ctx.signal });
+      const result = await embedder.embed({ model, inputs: items.slice(i, i + batch), signal: ctx.signal });
       ctx.recordUsage(result.usage);
-      embeddings.push(...result.vectors.map((vector) => ({ model: params.model, vector })));
+      embeddings.push(...result.vectors.map((vector) => ({ model, vector })));
       ctx.progress(Math.min(1, (i + batch) / items.length));
     }
     return { embeddings, embedding: embeddings[0] };

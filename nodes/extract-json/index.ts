@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineNode, NodeError } from '../../engine/node-sdk/define-node.ts';
 import type { ChatMessage, ContentPart } from '../../engine/providers/types.ts';
 import { imageForProvider } from '../common/media.ts';
-import { detailParam, maxTokensParam, modelParam, providerParam, temperatureParam } from '../common/params.ts';
+import { detailParam, maxTokensParam, modelParam, providerParam, temperatureParam, resolveModel } from '../common/params.ts';
 import { PRESETS } from './presets.ts';
 import { compileSchema, schemaErrors } from './schema-check.ts';
 
@@ -56,7 +56,7 @@ export const extractJsonNode = defineNode({
     const messages: ChatMessage[] = [{ role: 'user', content }];
     const ask = async () => {
       const result = await structured.structured({
-        model: params.model,
+        model: resolveModel(params.provider, params.model, 'structured'),
         system,
         messages,
         schema,

@@ -4,15 +4,24 @@ import { Ajv, type ValidateFunction } from 'ajv';
 // addUsedSchema false: a schema carrying an `$id` is compiled again for every run (params are parsed
 // afresh), and registering its id would make every compile after the first fail with "already exists".
 const ajv = new Ajv({ allErrors: true, strict: false, addUsedSchema: false });
-const compiled = new WeakMap<object, ValidateFunction>();
+// Keyed by the schema's JSON text: params are parsed afresh for every run, so object identity would
+// compile (and keep) a new copy each time. Bounded, oldest first out.
+const compiled = new Map<string, ValidateFunction>();
+const MAX_CACHED = 200;
 
-/** Compiles (once) a schema; returns the error text when the schema itself is invalid. */
+/** Compiles (once per distinct schema) a schema; returns the error text when the schema itself is invalid. */
 export function compileSchema(schema: Record<string, unknown>): { validate: ValidateFunction } | { error: string } {
-  const cached = compiled.get(schema);
+  const key = JSON.stringify(schema);
+  const cached = compiled.get(key);
   if (cached) return { validate: cached };
   try {
     const validate = ajv.compile(schema);
-    compiled.set(schema, validate);
+    compiled.set(key, validate);
+    if (compiled.size > MAX_CACHED) {
+      const oldest = compiled.keys().next().value as string;
+      ajv.removeSchema(JSON.parse(oldest));
+      compiled.delete(oldest);
+    }
     return { validate };
   } catch (err) {
     return { error: (err as Error).message };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineNode, type PortMap } from '../../engine/node-sdk/define-node.ts';
 import type { ContentPart } from '../../engine/providers/types.ts';
 import { imageForProvider } from '../common/media.ts';
-import { detailParam, maxTokensParam, modelParam, providerParam, temperatureParam } from '../common/params.ts';
+import { detailParam, maxTokensParam, modelParam, providerParam, temperatureParam, resolveModel } from '../common/params.ts';
 import { renderTemplate, templatePlaceholders } from '../text-template/template.ts';
 
 /** A chat model call: a prompt template filled from the inputs, optional images, text out. */
@@ -33,7 +33,7 @@ export const llmNode = defineNode({
     const content: ContentPart[] = [{ type: 'text', text: renderTemplate(params.prompt, inputs) }];
     for (const ref of images) content.push({ type: 'image', image: await imageForProvider(ctx, ref, params.provider, params.detail), detail: params.detail });
     const result = await chat.chat({
-      model: params.model,
+      model: resolveModel(params.provider, params.model, 'chat'),
       system: params.system,
       messages: [{ role: 'user', content }],
       temperature: params.temperature,

@@ -5,10 +5,10 @@ import { prepareImageForProvider, OPENAI_HIGH_DETAIL_LIMITS } from '../../engine
 import { renderPdfPages } from '../../engine/media/pdf.ts';
 import type { MediaPart } from '../../engine/providers/types.ts';
 import { imageForProvider } from '../common/media.ts';
-import { modelParam, providerParam } from '../common/params.ts';
+import { modelParam, providerParam, resolveModel } from '../common/params.ts';
 import { VERBATIM_OCR_PROMPT } from '../common/prompts.ts';
 
-type Params = { provider: string; model: string; language: string; dpi: number };
+type Params = { provider: string; model?: string; language: string; dpi: number };
 
 /**
  * Text from images, image lists (e.g. tiles) or every page of a PDF. `local` runs tesseract offline; any
@@ -66,7 +66,7 @@ async function recognize(ctx: NodeContext, params: Params, image: MediaPart): Pr
     return result.text.trim();
   }
   const result = await ctx.providers.require(params.provider, 'chat').chat({
-    model: params.model,
+    model: resolveModel(params.provider, params.model, 'vision'),
     temperature: 0,
     messages: [{ role: 'user', content: [{ type: 'image', image, detail: 'high' }, { type: 'text', text: VERBATIM_OCR_PROMPT }] }],
     signal: ctx.signal,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineNode, NodeError } from '../../engine/node-sdk/define-node.ts';
 import { splitAudio, stitchTranscripts, type ChunkTranscript } from '../../engine/media/audio.ts';
 import { writeTempFile } from '../../engine/media/temp.ts';
-import { modelParam, providerParam } from '../common/params.ts';
+import { modelParam, providerParam, resolveModel } from '../common/params.ts';
 import { CLINICAL_TRANSCRIPTION_PROMPT } from '../common/prompts.ts';
 
 const AUDIO_MIME = /^(audio\/|video\/webm$|video\/mp4$|application\/ogg$)/;
@@ -54,7 +54,7 @@ export const transcribeNode = defineNode({
           while (next < split.chunks.length) {
             const chunk = split.chunks[next++];
             const result = await stt.transcribe({
-              model: params.model,
+              model: resolveModel(params.provider, params.model, 'transcribe'),
               audio: { data: await readFile(chunk.path), mime: chunk.mime, name: `chunk-${chunk.index}.${chunk.path.split('.').pop()}` },
               language: params.language,
               prompt,

@@ -29,7 +29,7 @@ test('each image is captioned by an Anthropic messages call with an image block;
   const requests = env.fake.requestsTo('messages');
   assert.equal(env.fake.requests.length, 2);
   for (const [i, r] of requests.entries()) {
-    assert.equal(r.json.model, 'claude-sonnet-4-5');
+    assert.equal(r.json.model, 'claude-sonnet-4-6');
     assert.equal(r.json.max_tokens, 1024);
     assert.equal(r.json.system, undefined);
     assert.equal(r.json.messages.length, 1);

@@ -1,0 +1,58 @@
+/**
+ * The HTTP API (Fastify) under /api/v1. Route modules each register one resource; request and response
+ * schemas are zod, from which the OpenAPI 3.1 document at /api/v1/openapi.json is generated.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyMultipart from '@fastify/multipart';
+import fastifySwagger from '@fastify/swagger';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { installAuth } from './auth.ts';
+import type { ApiDeps } from './deps.ts';
+import { installErrorHandling } from './errors.ts';
+import { healthRoutes } from './routes/health.ts';
+import { nodeTypeRoutes } from './routes/node-types.ts';
+import { routeModules } from './routes/index.ts';
+
+export interface AppOptions {
+  /** Require API keys (off only for a server bound to 127.0.0.1). */
+  authRequired: boolean;
+  /** Pino logger options for Fastify (false silences request logs). */
+  logger?: boolean | Record<string, unknown>;
+  /** Answers /ready: true when Temporal and the store answer. */
+  ready?: () => Promise<boolean>;
+}
+
+export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    genReqId: () => crypto.randomUUID(),
+    bodyLimit: 10 * 1024 * 1024, // JSON bodies; uploads have their own (streamed) limit
+    forceCloseConnections: true, // SSE streams must not hold a shutdown open
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+  installAuth(app, deps.store, { required: options.authRequired });
+
+  await app.register(fastifyMultipart, { limits: { fileSize: deps.maxUploadBytes, files: 20, fields: 50 } });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Tessera API', version: '1.0.0', description: 'Pipelines, runs, uploads, webhooks and schedules.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  await app.register(
+    async (api) => {
+      healthRoutes(api, deps, options);
+      nodeTypeRoutes(api, deps);
+      for (const register of routeModules) register(api, deps);
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

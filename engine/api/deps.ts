@@ -1,0 +1,22 @@
+import type { Client } from '@temporalio/client';
+import type { BlobStore } from '../blob/store.ts';
+import type { Logger } from '../logger.ts';
+import type { NodeRegistry } from '../node-sdk/registry.ts';
+import type { Store } from '../store/types.ts';
+import type { Metrics } from './metrics.ts';
+
+/** Everything route modules need, passed explicitly (no module globals). */
+export interface ApiDeps {
+  store: Store;
+  client: Client;
+  registry: NodeRegistry;
+  blobs: BlobStore;
+  /** Task queue of the pipeline workflows (the workers' default pool). */
+  taskQueue: string;
+  log: Logger;
+  metrics: Metrics;
+  /** Largest accepted upload in bytes. */
+  maxUploadBytes: number;
+  /** Public base URL of the API (for webhook URLs); defaults to the request's host. */
+  publicUrl?: string;
+}

@@ -1,0 +1,53 @@
+/**
+ * Every error answer has one shape: `{ "error": { "code", "message", "details" } }`, with the HTTP status
+ * taken from the error-code catalogue. Nothing reaches the client as a bare 500 with a stack.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ERROR_CODES, TesseraError, type CodedError, type ErrorCode } from '../errors.ts';
+
+export class ApiError extends TesseraError {}
+
+export function apiError(code: ErrorCode, message: string, details?: unknown): ApiError {
+  return new ApiError(code, message, { details });
+}
+
+/** 400 with the coded errors of a validation (pipeline or run inputs). */
+export function validationFailed(errors: CodedError[]): ApiError {
+  return new ApiError(errors[0]?.code ?? 'REQUEST_INVALID', errors.map((e) => e.message).join(' '), { details: { errors } });
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send(body('NOT_FOUND', `No endpoint ${request.method} ${request.url.split('?')[0]}.`));
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof TesseraError) {
+      const status = ERROR_CODES[error.code]?.status ?? 400;
+      return reply.status(status).send(body(error.code, error.message, error.details ?? (error.nodeId ? { nodeId: error.nodeId } : undefined)));
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const issues = error.validation.map((v) => ({ path: v.instancePath || '/', message: v.message }));
+      const where = error.validationContext ?? 'request';
+      return reply.status(400).send(body('REQUEST_INVALID', `Invalid ${where}: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, { issues }));
+    }
+    const status = error.statusCode ?? 500;
+    if (status === 413 || error.code === 'FST_REQ_FILE_TOO_LARGE' || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.status(413).send(body('PAYLOAD_TOO_LARGE', 'The request body is larger than the configured limit.'));
+    }
+    if (status === 415 || error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return reply.status(415).send(body('UNSUPPORTED_MEDIA', `Unsupported content type "${request.headers['content-type'] ?? ''}".`));
+    }
+    if (status >= 400 && status < 500) {
+      // Fastify's own client errors: malformed JSON, empty bodies, bad multipart.
+      return reply.status(400).send(body('REQUEST_INVALID', error.message));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send(body('INTERNAL', 'An unexpected error occurred; the server log has the details.'));
+  });
+}
+
+function body(code: ErrorCode, message: string, details?: unknown) {
+  return { error: { code, message, ...(details !== undefined ? { details } : {}) } };
+}

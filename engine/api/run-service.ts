@@ -1,0 +1,82 @@
+/**
+ * Starting runs of saved pipelines: shared by the runs endpoint, webhooks, reruns and (for plan
+ * compilation) schedules. The run is recorded in the store before the workflow starts, so the index
+ * never misses a run; the workflow id is the run id.
+ */
+import { isBlobRef } from '../blob/ref.ts';
+import { TesseraError } from '../errors.ts';
+import { validatePipeline, type ValidPipeline } from '../pipeline/validate.ts';
+import { resolveRunInputs } from '../run/inputs.ts';
+import { compilePlan, type RunPipelineInput } from '../run/plan.ts';
+import { newRunId, RUN_WORKFLOW } from '../run/start.ts';
+import type { PipelineVersionRecord, RunRecord, RunTrigger } from '../store/types.ts';
+import type { ApiDeps } from './deps.ts';
+import { apiError, validationFailed } from './errors.ts';
+
+export interface StartRunRequest {
+  pipelineId: string;
+  version?: number;
+  inputs: Record<string, unknown>;
+  trigger: RunTrigger;
+}
+
+/** The saved version (latest when none is given), validated against the current registry. */
+export async function loadVersion(deps: ApiDeps, pipelineId: string, version?: number): Promise<{ record: PipelineVersionRecord; valid: ValidPipeline }> {
+  const pipeline = await deps.store.getPipeline(pipelineId);
+  if (!pipeline) throw apiError('PIPELINE_NOT_FOUND', `No pipeline "${pipelineId}".`, { pipelineId });
+  const record = await deps.store.getVersion(pipelineId, version);
+  if (!record) throw apiError('VERSION_NOT_FOUND', `Pipeline "${pipelineId}" has no version ${version}.`, { pipelineId, version });
+  const result = validatePipeline(record.document, deps.registry);
+  if (!result.ok) throw validationFailed(result.errors);
+  return { record, valid: result.value };
+}
+
+/** Checks inputs (kinds, and that referenced blobs exist), records the run, starts the workflow. */
+export async function startPipelineRun(deps: ApiDeps, request: StartRunRequest): Promise<RunRecord> {
+  const { record, valid } = await loadVersion(deps, request.pipelineId, request.version);
+  const resolved = resolveRunInputs(valid, request.inputs);
+  if (!resolved.ok) throw validationFailed(resolved.errors);
+  await checkBlobsExist(deps, resolved.inputs);
+
+  const run: RunRecord = {
+    id: newRunId(),
+    pipelineId: record.pipelineId,
+    pipelineVersion: record.version,
+    pipelineName: record.document.name,
+    status: 'running',
+    trigger: request.trigger,
+    inputs: resolved.inputs,
+    nodes: {},
+    startedAt: new Date().toISOString(),
+  };
+  await deps.store.insertRun(run);
+  const args: RunPipelineInput = { plan: compilePlan(valid, deps.taskQueue), inputs: resolved.inputs };
+  try {
+    await deps.client.workflow.start(RUN_WORKFLOW, {
+      taskQueue: deps.taskQueue,
+      workflowId: run.id,
+      args: [args],
+      memo: runMemo(run),
+    });
+  } catch (err) {
+    await deps.store.updateRun(run.id, { status: 'failed', endedAt: new Date().toISOString(), error: { code: 'TEMPORAL_UNREACHABLE', message: (err as Error).message } });
+    throw new TesseraError('TEMPORAL_UNREACHABLE', `The run could not be started: ${(err as Error).message.split('\n')[0]}`);
+  }
+  deps.metrics.runsStarted.inc({ trigger: request.trigger.type });
+  return run;
+}
+
+/** What the Temporal UI shows about a run, and what the tracker reads back for scheduled runs. */
+export function runMemo(run: Pick<RunRecord, 'pipelineId' | 'pipelineVersion' | 'pipelineName' | 'trigger'>): Record<string, unknown> {
+  return { pipelineId: run.pipelineId, pipelineVersion: run.pipelineVersion, pipelineName: run.pipelineName, trigger: run.trigger };
+}
+
+async function checkBlobsExist(deps: ApiDeps, inputs: Record<string, unknown>): Promise<void> {
+  for (const [name, value] of Object.entries(inputs)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (isBlobRef(item) && !(await deps.blobs.has(item))) {
+        throw apiError('RUN_INPUT_INVALID', `Input "${name}" refers to blob ${item.sha256}, which was never uploaded.`, { input: name });
+      }
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The store's schema as numbered migrations. A migration is never edited once released: a schema change
+ * is a new entry at the end, so every existing database file can be brought forward step by step.
+ * `schema_migrations` records what a file has seen (a table rather than PRAGMA user_version, so the
+ * history with its dates can be read with any SQLite client).
+ */
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  id: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    id: 1,
+    name: 'initial schema',
+    sql: `
+      -- seq gives the stable creation order that pipeline paging walks (ids are random).
+      CREATE TABLE pipelines (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        description TEXT,
+        latest_version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE pipeline_versions (
+        pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        document TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (pipeline_id, version)
+      );
+      -- Runs point at (pipeline, version): a version that changed under them would falsify their history.
+      CREATE TRIGGER pipeline_versions_immutable BEFORE UPDATE ON pipeline_versions
+      BEGIN SELECT RAISE(ABORT, 'pipeline versions are immutable'); END;
+
+      -- No foreign key to pipelines: runs stay in the index after their pipeline is deleted.
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        pipeline_id TEXT NOT NULL,
+        pipeline_version INTEGER NOT NULL,
+        pipeline_name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        trigger_type TEXT NOT NULL,
+        trigger_id TEXT,
+        inputs TEXT NOT NULL,
+        outputs TEXT,
+        error TEXT,
+        nodes TEXT NOT NULL,
+        usage TEXT,
+        started_at TEXT NOT NULL,
+        ended_at TEXT
+      );
+      -- One index per list filter, each ending in the page order (newest first).
+      CREATE INDEX runs_by_start ON runs (started_at DESC, id DESC);
+      CREATE INDEX runs_by_pipeline ON runs (pipeline_id, started_at DESC, id DESC);
+      CREATE INDEX runs_by_status ON runs (status, started_at DESC, id DESC);
+      CREATE INDEX runs_by_trigger ON runs (trigger_type, started_at DESC, id DESC);
+
+      -- AUTOINCREMENT: seq is the SSE event id, so it must never be reused, even after deletes.
+      CREATE TABLE run_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        type TEXT NOT NULL,
+        data TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX run_events_by_run ON run_events (run_id, seq);
+
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        prefix TEXT NOT NULL UNIQUE,
+        hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT,
+        last_used_at TEXT
+      );
+
+      CREATE TABLE schedules (
+        id TEXT PRIMARY KEY,
+        pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+        pipeline_version INTEGER,
+        spec TEXT NOT NULL,
+        overlap TEXT NOT NULL,
+        inputs TEXT NOT NULL,
+        paused INTEGER NOT NULL DEFAULT 0,
+        note TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX schedules_by_pipeline ON schedules (pipeline_id, created_at, id);
+
+      CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+        pipeline_version INTEGER,
+        token_hash TEXT NOT NULL UNIQUE,
+        secret TEXT,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      );
+      CREATE INDEX webhooks_by_pipeline ON webhooks (pipeline_id, created_at, id);
+    `,
+  },
+];
+
+/**
+ * Brings the database up to the last migration. Runs under BEGIN IMMEDIATE so that two processes
+ * opening the same file at once (the server and `tessera keys`) cannot both apply a step; the pending
+ * steps and their records commit together, so a failing step leaves the file exactly as it was.
+ * Returns the ids applied (empty when the file was already current).
+ */
+export function migrate(db: Database.Database, migrations: Migration[] = MIGRATIONS): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`);
+  const applied: number[] = [];
+  db.transaction(() => {
+    const current = (db.prepare('SELECT MAX(id) AS id FROM schema_migrations').get() as { id: number | null }).id ?? 0;
+    const known = migrations.at(-1)?.id ?? 0;
+    if (current > known) {
+      // A newer Tessera wrote this file; running old queries against a newer schema could corrupt it.
+      throw new Error(`The store database is at schema version ${current}, newer than this Tessera knows (${known}); upgrade Tessera.`);
+    }
+    const record = db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of migrations) {
+      if (m.id <= current) continue;
+      db.exec(m.sql);
+      record.run(m.id, m.name, new Date().toISOString());
+      applied.push(m.id);
+    }
+  }).immediate();
+  return applied;
+}

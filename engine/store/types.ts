@@ -1,0 +1,165 @@
+/**
+ * The store behind the API: pipelines with immutable versions, the run index with its event log, API
+ * keys (hashed), schedules and webhooks. The embedded implementation is SQLite (sqlite-store.ts); the
+ * interface is async so that a PostgreSQL implementation can follow without touching callers.
+ */
+import type { Pipeline } from '../pipeline/schema.ts';
+import type { NodeState, UsageTotals } from '../run/plan.ts';
+import type { CodedError } from '../errors.ts';
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `cursor` to get the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface PipelineRecord {
+  id: string;
+  name: string;
+  description?: string;
+  latestVersion: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PipelineVersionRecord {
+  pipelineId: string;
+  version: number;
+  document: Pipeline;
+  createdAt: string;
+}
+
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
+export type TriggerType = 'api' | 'webhook' | 'schedule' | 'rerun' | 'cli';
+
+export interface RunTrigger {
+  type: TriggerType;
+  /** The webhook, schedule or original run behind the trigger. */
+  id?: string;
+}
+
+export interface RunRecord {
+  /** Also the Temporal workflow id. */
+  id: string;
+  pipelineId: string;
+  pipelineVersion: number;
+  pipelineName: string;
+  status: RunStatus;
+  trigger: RunTrigger;
+  inputs: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  error?: CodedError;
+  nodes: Record<string, NodeState>;
+  usage?: UsageTotals;
+  startedAt: string;
+  endedAt?: string;
+}
+
+export type RunEventType = 'node.started' | 'node.progress' | 'node.succeeded' | 'node.failed' | 'node.cancelled' | 'node.retrying' | 'run.finished';
+
+export interface RunEvent {
+  /** Increases across the whole store; the SSE event id (Last-Event-ID resumes after it). */
+  seq: number;
+  runId: string;
+  type: RunEventType;
+  data: Record<string, unknown>;
+  at: string;
+}
+
+export interface RunFilter {
+  pipelineId?: string;
+  status?: RunStatus;
+  trigger?: TriggerType;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  /** The first characters of the key, to recognise it in lists; the key itself is only stored hashed. */
+  prefix: string;
+  createdAt: string;
+  revokedAt?: string;
+  lastUsedAt?: string;
+}
+
+export interface ScheduleSpec {
+  /** Cron expressions (5 fields), or */
+  cron?: string[];
+  /** intervals such as "30s", "1h". */
+  intervals?: string[];
+  timezone?: string;
+}
+
+export type OverlapPolicy = 'skip' | 'buffer_one' | 'buffer_all' | 'cancel_other' | 'terminate_other' | 'allow_all';
+
+export interface ScheduleRecord {
+  /** Also the Temporal schedule id. */
+  id: string;
+  pipelineId: string;
+  /** Pinned version, or undefined to follow the latest version at each update of the schedule. */
+  pipelineVersion?: number;
+  spec: ScheduleSpec;
+  overlap: OverlapPolicy;
+  inputs: Record<string, unknown>;
+  paused: boolean;
+  note?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WebhookRecord {
+  id: string;
+  pipelineId: string;
+  pipelineVersion?: number;
+  /** Shared secret for the optional HMAC-SHA256 signature check (`X-Tessera-Signature: sha256=<hex>`). */
+  secret?: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+export interface Store {
+  // Pipelines: every save is a new immutable version.
+  createPipeline(document: Pipeline): Promise<{ pipeline: PipelineRecord; version: PipelineVersionRecord }>;
+  updatePipeline(id: string, document: Pipeline): Promise<{ pipeline: PipelineRecord; version: PipelineVersionRecord } | undefined>;
+  getPipeline(id: string): Promise<PipelineRecord | undefined>;
+  listPipelines(page?: { limit?: number; cursor?: string }): Promise<Page<PipelineRecord>>;
+  /** Deletes the pipeline, its versions, schedules and webhooks; its runs stay in the index. */
+  deletePipeline(id: string): Promise<boolean>;
+  getVersion(pipelineId: string, version?: number): Promise<PipelineVersionRecord | undefined>;
+  listVersions(pipelineId: string): Promise<Omit<PipelineVersionRecord, 'document'>[]>;
+
+  // Runs and their events.
+  insertRun(run: RunRecord): Promise<void>;
+  /** Merges the patch; returns the updated run. */
+  updateRun(id: string, patch: Partial<Omit<RunRecord, 'id'>>): Promise<RunRecord | undefined>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  listRuns(filter?: RunFilter): Promise<Page<RunRecord>>;
+  /** Runs not yet finished (the tracker re-attaches to them after a restart). */
+  activeRuns(): Promise<RunRecord[]>;
+  appendEvent(runId: string, type: RunEventType, data: Record<string, unknown>): Promise<RunEvent>;
+  eventsAfter(runId: string, afterSeq: number): Promise<RunEvent[]>;
+
+  // API keys: the secret is returned once by createApiKey and stored only as a hash.
+  createApiKey(name: string): Promise<{ key: ApiKeyRecord; secret: string }>;
+  /** The key a secret belongs to, when it exists and is not revoked (also records its last use). */
+  verifyApiKey(secret: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  revokeApiKey(idOrPrefix: string): Promise<ApiKeyRecord | undefined>;
+  countApiKeys(): Promise<number>;
+
+  // Schedules (the Temporal schedule is the source of truth for firing; this is the catalogue).
+  saveSchedule(schedule: ScheduleRecord): Promise<void>;
+  getSchedule(id: string): Promise<ScheduleRecord | undefined>;
+  listSchedules(pipelineId?: string): Promise<ScheduleRecord[]>;
+  deleteSchedule(id: string): Promise<boolean>;
+
+  // Webhooks: the URL token is stored hashed.
+  createWebhook(webhook: Omit<WebhookRecord, 'id' | 'createdAt'>): Promise<{ webhook: WebhookRecord; token: string }>;
+  findWebhookByToken(token: string): Promise<WebhookRecord | undefined>;
+  listWebhooks(pipelineId: string): Promise<WebhookRecord[]>;
+  revokeWebhook(id: string): Promise<WebhookRecord | undefined>;
+
+  close(): Promise<void>;
+}
