@@ -1,7 +1,13 @@
 /** Resource route modules, registered under /api/v1 in this order. Each file owns one resource. */
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.ts';
+import { blobsRoutes } from './blobs.ts';
+import { eventsRoutes } from './events.ts';
+import { pipelinesRoutes } from './pipelines.ts';
+import { runsRoutes } from './runs.ts';
+import { schedulesRoutes } from './schedules.ts';
+import { webhooksRoutes } from './webhooks.ts';
 
 export type RouteModule = (app: FastifyInstance, deps: ApiDeps) => void;
 
-export const routeModules: RouteModule[] = [];
+export const routeModules: RouteModule[] = [pipelinesRoutes, blobsRoutes, runsRoutes, eventsRoutes, webhooksRoutes, schedulesRoutes];
