@@ -4,7 +4,8 @@ import { TesseraError } from '../errors.ts';
 import { formatError } from './report.ts';
 import { runCommand } from './run-command.ts';
 import { validateCommand } from './validate-command.ts';
-import { workerCommand } from './worker-command.ts';
+import { servicesCommand } from './services-command.ts';
+import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './keys-command.ts';
 import { nodesCommand } from './nodes-command.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -33,11 +34,45 @@ function program(): Command {
 
   common(cli.command('worker').description('run a worker (needs a running server: TEMPORAL_ADDRESS or tessera dev)'))
     .option('--pool <name>', 'worker pool to serve (default "default")')
-    .action(async (options) => setExit(await workerCommand(options, 'worker')));
+    .action(async (options) => setExit(await servicesCommand(options, 'worker')));
 
-  common(cli.command('dev').description('start the embedded Temporal server and a worker'))
+  const api = (command: Command) =>
+    command
+      .option('--host <host>', 'address the API binds to (env TESSERA_API_HOST, default 127.0.0.1)')
+      .option('--port <port>', 'API port (env TESSERA_API_PORT, default 8080)')
+      .option('--auth', 'require API keys')
+      .option('--no-auth', 'do not require API keys (only allowed on 127.0.0.1)')
+      .option('--max-upload <bytes>', 'largest upload (env TESSERA_MAX_UPLOAD_BYTES, default 1 GiB)');
+
+  api(common(cli.command('serve').description('run the HTTP API (API keys required by default)')))
+    .option('--worker', 'also run a worker in this process')
+    .option('--no-ui', 'do not serve the Temporal UI (embedded server only)')
+    .action(async (options) => setExit(await servicesCommand(options, 'serve')));
+
+  api(common(cli.command('dev').description('everything locally: embedded Temporal server, worker and API')))
     .option('--no-ui', 'do not serve the Temporal UI')
-    .action(async (options) => setExit(await workerCommand(options, 'dev')));
+    .option('--no-api', 'do not start the API')
+    .action(async (options) => setExit(await servicesCommand(options, 'dev')));
+
+  const keys = cli.command('keys').description('manage API keys');
+  keys
+    .command('create <name>')
+    .description('create a key (its secret is shown once)')
+    .option('--data-dir <dir>', 'data folder')
+    .option('--json', 'print { id, name, prefix, secret }')
+    .action(async (name, options) => setExit(await keysCreateCommand(name, options)));
+  keys
+    .command('list')
+    .description('list keys (never their secrets)')
+    .option('--data-dir <dir>', 'data folder')
+    .option('--json', 'print JSON')
+    .action(async (options) => setExit(await keysListCommand(options)));
+  keys
+    .command('revoke <idOrPrefix>')
+    .description('revoke a key')
+    .option('--data-dir <dir>', 'data folder')
+    .option('--json', 'print JSON')
+    .action(async (idOrPrefix, options) => setExit(await keysRevokeCommand(idOrPrefix, options)));
 
   common(cli.command('nodes').description('list node types (the catalog)'))
     .option('--json', 'print the catalog as JSON')

@@ -72,6 +72,8 @@ export const MIGRATIONS: Migration[] = [
       );
       CREATE INDEX run_events_by_run ON run_events (run_id, seq);
 
+      -- Lists of keys, schedules and webhooks sort by (created_at, rowid): rowid is the insertion order,
+      -- which breaks ties between records created in the same millisecond (their ids are random).
       CREATE TABLE api_keys (
         id TEXT PRIMARY KEY,
         name TEXT NOT NULL,
@@ -94,7 +96,7 @@ export const MIGRATIONS: Migration[] = [
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL
       );
-      CREATE INDEX schedules_by_pipeline ON schedules (pipeline_id, created_at, id);
+      CREATE INDEX schedules_by_pipeline ON schedules (pipeline_id, created_at);
 
       CREATE TABLE webhooks (
         id TEXT PRIMARY KEY,
@@ -105,7 +107,7 @@ export const MIGRATIONS: Migration[] = [
         created_at TEXT NOT NULL,
         revoked_at TEXT
       );
-      CREATE INDEX webhooks_by_pipeline ON webhooks (pipeline_id, created_at, id);
+      CREATE INDEX webhooks_by_pipeline ON webhooks (pipeline_id, created_at);
     `,
   },
 ];

@@ -223,7 +223,7 @@ export class SqliteStore implements Store {
   }
 
   async listApiKeys(): Promise<ApiKeyRecord[]> {
-    return (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at, id').all() as ApiKeyRow[]).map(toApiKey);
+    return (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at, rowid').all() as ApiKeyRow[]).map(toApiKey);
   }
 
   /** Revoking twice keeps the first revocation time. */
@@ -267,8 +267,8 @@ export class SqliteStore implements Store {
   async listSchedules(pipelineId?: string): Promise<ScheduleRecord[]> {
     const rows = (
       pipelineId === undefined
-        ? this.db.prepare('SELECT * FROM schedules ORDER BY created_at, id').all()
-        : this.db.prepare('SELECT * FROM schedules WHERE pipeline_id = ? ORDER BY created_at, id').all(pipelineId)
+        ? this.db.prepare('SELECT * FROM schedules ORDER BY created_at, rowid').all()
+        : this.db.prepare('SELECT * FROM schedules WHERE pipeline_id = ? ORDER BY created_at, rowid').all(pipelineId)
     ) as ScheduleRow[];
     return rows.map(toSchedule);
   }
@@ -298,7 +298,7 @@ export class SqliteStore implements Store {
 
   /** Every webhook of the pipeline, revoked ones included (they show as revoked). */
   async listWebhooks(pipelineId: string): Promise<WebhookRecord[]> {
-    return (this.db.prepare('SELECT * FROM webhooks WHERE pipeline_id = ? ORDER BY created_at, id').all(pipelineId) as WebhookRow[]).map(toWebhook);
+    return (this.db.prepare('SELECT * FROM webhooks WHERE pipeline_id = ? ORDER BY created_at, rowid').all(pipelineId) as WebhookRow[]).map(toWebhook);
   }
 
   async revokeWebhook(id: string): Promise<WebhookRecord | undefined> {

@@ -18,7 +18,7 @@ let devEnv: Record<string, string>;
 before(async () => {
   const port = await freePort();
   devEnv = { TESSERA_TEMPORAL_PORT: String(port), TESSERA_DATA_DIR: path.join(dir, 'data'), TESSERA_TASK_QUEUE: 'cli-test' };
-  dev = spawn(process.execPath, ['bin/tessera.js', 'dev', '--no-ui', '--plugin', './test/support/test-nodes.ts'], {
+  dev = spawn(process.execPath, ['bin/tessera.js', 'dev', '--no-ui', '--no-api', '--plugin', './test/support/test-nodes.ts'], {
     cwd: ROOT,
     env: { ...process.env, TEMPORAL_ADDRESS: '', ...devEnv },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -40,7 +40,7 @@ export async function startDev(dataDir: string, extraEnv: Record<string, string>
   const { freePort } = await import('../../engine/temporal/dev-server.ts');
   const port = await freePort();
   const env = { TESSERA_TEMPORAL_PORT: String(port), TESSERA_DATA_DIR: dataDir, TESSERA_TASK_QUEUE: `q${port}`, ...extraEnv };
-  const child = spawn(process.execPath, [`${ROOT}bin/tessera.js`, 'dev', '--no-ui', ...args], {
+  const child = spawn(process.execPath, [`${ROOT}bin/tessera.js`, 'dev', '--no-ui', '--port', '0', ...args], {
     cwd: ROOT,
     env: { ...process.env, TEMPORAL_ADDRESS: '', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

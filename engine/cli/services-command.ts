@@ -1,0 +1,130 @@
+/**
+ * The long-running commands:
+ *   tessera worker   a worker on a task queue (pool), against TEMPORAL_ADDRESS or a running dev server;
+ *   tessera serve    the HTTP API (no worker unless --worker);
+ *   tessera dev      everything on one machine: embedded Temporal server, worker and API.
+ * All stop cleanly on SIGINT/SIGTERM.
+ */
+import type { Worker } from '@temporalio/worker';
+import { createMetrics } from '../api/metrics.ts';
+import { startApiServer, type ApiServer } from '../api/server.ts';
+import { terminateLocalOcr } from '../media/ocr-local.ts';
+import { taskQueueFor } from '../run/plan.ts';
+import { SqliteStore } from '../store/sqlite-store.ts';
+import type { Store } from '../store/types.ts';
+import { connectTemporal } from '../temporal/connect.ts';
+import { createWorker } from '../worker/create-worker.ts';
+import type { ProgressEvent } from '../worker/activities.ts';
+import { cliContext, type CommonOptions } from './context.ts';
+
+export interface ServicesOptions extends CommonOptions {
+  pool?: string;
+  ui?: boolean;
+  host?: string;
+  port?: string;
+  /** commander's --auth / --no-auth; undefined means the default for the mode. */
+  auth?: boolean;
+  worker?: boolean;
+  api?: boolean;
+  maxUpload?: string;
+}
+
+type Mode = 'worker' | 'serve' | 'dev';
+
+export async function servicesCommand(options: ServicesOptions, mode: Mode): Promise<number> {
+  const ctx = await cliContext(options);
+  const runWorker = mode === 'worker' || (mode === 'dev' && options.worker !== false) || (mode === 'serve' && options.worker === true);
+  const runApi = mode === 'serve' || (mode === 'dev' && options.api !== false);
+  const host = options.host ?? process.env.TESSERA_API_HOST ?? '127.0.0.1';
+  const port = Number(options.port ?? process.env.TESSERA_API_PORT ?? 8080);
+  const envAuth = process.env.TESSERA_AUTH === 'off' ? false : process.env.TESSERA_AUTH === 'on' ? true : undefined;
+  // The local start command runs without keys on loopback; `serve` and any other address require them.
+  const authRequired = options.auth ?? envAuth ?? !(mode === 'dev' && isLoopback(host));
+  const providers = runWorker ? ctx.loadProviders() : undefined;
+
+  const temporal = await connectTemporal(ctx.settings.temporal, { dbFile: ctx.paths.temporalDb, embedded: mode !== 'worker', ui: options.ui !== false });
+  let worker: Worker | undefined;
+  let api: ApiServer | undefined;
+  let store: Store | undefined;
+  const progressSinks: ((e: ProgressEvent) => void)[] = [];
+  try {
+    const pool = options.pool ?? 'default';
+    const taskQueue = taskQueueFor(ctx.settings.taskQueue, pool);
+    if (runWorker) {
+      worker = await createWorker({
+        connection: await temporal.workerConnection(),
+        namespace: temporal.namespace,
+        taskQueue,
+        cacheDir: ctx.paths.cache,
+        registry: ctx.registry,
+        blobs: ctx.blobs,
+        vectors: ctx.vectors,
+        providers,
+        log: ctx.log,
+        activitiesOnly: pool !== 'default',
+        onProgress: (e) => progressSinks.forEach((sink) => sink(e)),
+      });
+    }
+    if (runApi) {
+      store = new SqliteStore(ctx.paths.store);
+      api = await startApiServer(
+        {
+          store,
+          client: temporal.client,
+          registry: ctx.registry,
+          blobs: ctx.blobs,
+          taskQueue: ctx.settings.taskQueue,
+          log: ctx.log,
+          metrics: createMetrics(),
+          maxUploadBytes: Number(options.maxUpload ?? process.env.TESSERA_MAX_UPLOAD_BYTES ?? 1024 * 1024 * 1024),
+          publicUrl: process.env.TESSERA_PUBLIC_URL,
+        },
+        { host, port, authRequired, logger: { level: process.env.TESSERA_LOG_LEVEL ?? 'warn' }, ready: async () => temporalAnswers(temporal.client) },
+      );
+      const tracker = (api as ApiServer & { tracker?: { onProgress(e: ProgressEvent): void } }).tracker;
+      if (tracker) progressSinks.push((e) => tracker.onProgress(e));
+    }
+
+    const lines = [`tessera ${mode}: data folder ${ctx.settings.dataDir}`];
+    lines.push(temporal.devServer ? `embedded Temporal server at ${temporal.address}` : `Temporal at ${temporal.address}`);
+    if (temporal.uiUrl) lines.push(`Temporal UI: ${temporal.uiUrl}`);
+    if (worker) lines.push(`worker on task queue "${taskQueue}"`);
+    if (api) {
+      lines.push(`API: ${api.url}/api/v1 (OpenAPI: ${api.url}/api/v1/openapi.json)`);
+      lines.push(authRequired ? 'API keys required (create one: tessera keys create <name>)' : 'API keys NOT required: auth is off because the API is bound to 127.0.0.1 only');
+    }
+    process.stderr.write(`${lines.join('\n')}\nready\n`);
+
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      worker?.run().then(stop, (err) => {
+        ctx.log.error({ err }, 'worker stopped');
+        stop();
+      });
+    });
+    return 0;
+  } finally {
+    await api?.close();
+    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    if (worker) await waitStopped(worker);
+    await store?.close();
+    await temporal.close();
+    await terminateLocalOcr();
+    ctx.vectors.close();
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1';
+}
+
+async function temporalAnswers(client: { workflowService: { getSystemInfo(req: object): Promise<unknown> } }): Promise<boolean> {
+  await client.workflowService.getSystemInfo({});
+  return true;
+}
+
+async function waitStopped(worker: Worker): Promise<void> {
+  while (worker.getState() !== 'STOPPED' && worker.getState() !== 'FAILED') await new Promise((r) => setTimeout(r, 50));
+}
