@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   WEBHOOK_NOT_FOUND: { status: 404, message: 'No active webhook has this token or id.' },
   API_KEY_NOT_FOUND: { status: 404, message: 'No API key has this id or prefix.' },
   RUN_NOT_FINISHED: { status: 409, message: 'The run has not finished yet.' },
+  RUN_ALREADY_FINISHED: { status: 409, message: 'The run has already finished.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The upload is larger than the configured limit.' },
   UNSUPPORTED_MEDIA: { status: 415, message: 'The media type of the upload or request is not supported.' },
   SCHEDULE_INVALID: { status: 400, message: 'The schedule specification (cron expression, interval, timezone) is invalid.' },
