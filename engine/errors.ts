@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   RUN_CANCELLED: { status: 409, message: 'The run was cancelled.' },
   RUN_TIMED_OUT: { status: 504, message: 'The run did not finish in time.' },
   TEMPORAL_UNREACHABLE: { status: 503, message: 'The Temporal server cannot be reached.' },
+  SERVER_UNREACHABLE: { status: 503, message: 'The Tessera API server cannot be reached.' },
   TEMPORAL_BINARY_NOT_FOUND: { status: 500, message: 'The temporal CLI binary needed for the embedded server was not found.' },
   TEMPORAL_START_FAILED: { status: 500, message: 'The embedded Temporal server did not start.' },
   PROVIDERS_CONFIG_INVALID: { status: 500, message: 'The providers file (TESSERA_PROVIDERS_FILE) cannot be used.' },

@@ -8,7 +8,7 @@ import fastifySwagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { installAuth } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
-import { installErrorHandling } from './errors.ts';
+import { installErrorHandling, onFrameworkError } from './errors.ts';
 import { healthRoutes } from './routes/health.ts';
 import { nodeTypeRoutes } from './routes/node-types.ts';
 import { routeModules } from './routes/index.ts';
@@ -28,6 +28,9 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     genReqId: () => crypto.randomUUID(),
     bodyLimit: 10 * 1024 * 1024, // JSON bodies; uploads have their own (streamed) limit
     forceCloseConnections: true, // SSE streams must not hold a shutdown open
+    // Malformed URLs (bad %-escapes) and over-long path parameters bypass the error handler; this gives
+    // them the coded error shape instead of Fastify's own body.
+    frameworkErrors: onFrameworkError,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

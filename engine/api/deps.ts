@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
 import type { Store } from '../store/types.ts';
 import type { Metrics } from './metrics.ts';
+import type { RunTracker } from './run-tracker.ts';
 
 /** Everything route modules need, passed explicitly (no module globals). */
 export interface ApiDeps {
@@ -19,4 +20,6 @@ export interface ApiDeps {
   maxUploadBytes: number;
   /** Public base URL of the API (for webhook URLs); defaults to the request's host. */
   publicUrl?: string;
+  /** Keeps the run index current and feeds SSE streams; set by startApiServer. */
+  tracker?: RunTracker;
 }

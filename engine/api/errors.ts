@@ -2,7 +2,7 @@
  * Every error answer has one shape: `{ "error": { "code", "message", "details" } }`, with the HTTP status
  * taken from the error-code catalogue. Nothing reaches the client as a bare 500 with a stack.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ERROR_CODES, TesseraError, type CodedError, type ErrorCode } from '../errors.ts';
 
@@ -46,6 +46,18 @@ export function installErrorHandling(app: FastifyInstance): void {
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send(body('INTERNAL', 'An unexpected error occurred; the server log has the details.'));
   });
+}
+
+/**
+ * Errors Fastify raises before routing (a bad %-escape in the URL, a path parameter over maxParamLength)
+ * never reach the error handler; they get the same coded shape here.
+ */
+export function onFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const message =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long.'
+    : error.code === 'FST_ERR_BAD_URL' ? 'The URL is not valid (malformed %-escape).'
+    : 'The request could not be routed.';
+  void reply.status(400).send(body('REQUEST_INVALID', message));
 }
 
 function body(code: ErrorCode, message: string, details?: unknown) {

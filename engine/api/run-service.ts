@@ -71,7 +71,7 @@ export function runMemo(run: Pick<RunRecord, 'pipelineId' | 'pipelineVersion' | 
   return { pipelineId: run.pipelineId, pipelineVersion: run.pipelineVersion, pipelineName: run.pipelineName, trigger: run.trigger };
 }
 
-async function checkBlobsExist(deps: ApiDeps, inputs: Record<string, unknown>): Promise<void> {
+export async function checkBlobsExist(deps: ApiDeps, inputs: Record<string, unknown>): Promise<void> {
   for (const [name, value] of Object.entries(inputs)) {
     for (const item of Array.isArray(value) ? value : [value]) {
       if (isBlobRef(item) && !(await deps.blobs.has(item))) {

@@ -5,6 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { ApiDeps } from './deps.ts';
+import { RunTracker } from './run-tracker.ts';
+import { startScheduleRunPoller } from './schedules/schedule-runs.ts';
 
 export interface ApiServerOptions {
   host: string;
@@ -18,6 +20,8 @@ export interface ApiServer {
   app: FastifyInstance;
   /** e.g. http://127.0.0.1:8080 */
   url: string;
+  /** Follows runs into the store; give it the progress reports of an in-process worker (`onProgress`). */
+  tracker: RunTracker;
   close(): Promise<void>;
 }
 
@@ -31,16 +35,31 @@ export function checkAuthBinding(host: string, authRequired: boolean): void {
 
 export async function startApiServer(deps: ApiDeps, options: ApiServerOptions): Promise<ApiServer> {
   checkAuthBinding(options.host, options.authRequired);
-  const app = await buildApp(deps, { authRequired: options.authRequired, ready: options.ready, logger: options.logger });
-  await app.listen({ host: options.host, port: options.port });
+  const tracker = new RunTracker(deps);
+  const apiDeps: ApiDeps = { ...deps, tracker };
+  const app = await buildApp(apiDeps, { authRequired: options.authRequired, ready: options.ready, logger: options.logger });
+  // Re-attach to the runs still active in the index before answering anything about them.
+  await tracker.start();
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (err) {
+    await tracker.stop();
+    await app.close();
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const scheduleRuns = startScheduleRunPoller(apiDeps); // scheduled runs start inside Temporal; this indexes them
   return {
     app,
     url: `http://${host}:${port}`,
+    tracker,
     async close() {
+      await scheduleRuns.stop();
+      // Closing the app ends SSE streams and refuses new requests; then the tracker's last writes land.
       await app.close();
+      await tracker.stop();
     },
   };
 }

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { TesseraError } from '../errors.ts';
 import { formatError } from './report.ts';
 import { runCommand } from './run-command.ts';
+import { remoteRun } from './remote-run.ts';
 import { validateCommand } from './validate-command.ts';
 import { servicesCommand } from './services-command.ts';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './keys-command.ts';
@@ -30,7 +31,14 @@ function program(): Command {
     .option('-i, --input <name=value>', 'a pipeline input; name=@path reads a file (repeatable)', collect)
     .option('--json', 'print exactly one JSON object { runId, status, outputs } on stdout')
     .option('--out-dir <dir>', 'where file outputs are written (default ./tessera-output/<runId>)')
-    .action(async (file, options) => setExit(await runCommand(file, options)));
+    .option('--server <url>', 'run on a Tessera API instead (env TESSERA_SERVER); <file> may then be a saved pipeline id')
+    .option('--token <key>', 'API key for --server (env TESSERA_TOKEN)')
+    .option('--version <n>', 'with --server: the saved pipeline version to run', (v) => Number(v))
+    .action(async (file, options) => {
+      const server = options.server ?? process.env.TESSERA_SERVER;
+      if (server) setExit(await remoteRun(file, { ...options, server, token: options.token ?? process.env.TESSERA_TOKEN }));
+      else setExit(await runCommand(file, options));
+    });
 
   common(cli.command('worker').description('run a worker (needs a running server: TEMPORAL_ADDRESS or tessera dev)'))
     .option('--pool <name>', 'worker pool to serve (default "default")')

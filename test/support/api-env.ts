@@ -82,6 +82,8 @@ export async function startApiEnv(options: ApiEnvOptions = {}): Promise<ApiEnv> 
     blobs,
     vectors: new SqliteVectorStore(path.join(dir, 'vectors.db')),
     log,
+    // Progress of this in-process worker becomes node.progress events of whichever API is up.
+    onProgress: (e) => api.tracker.onProgress(e),
   });
   const running = worker.run();
 

@@ -1,5 +1,125 @@
-import type { FastifyInstance } from 'fastify';
+/**
+ * Runs: start one of a saved pipeline (JSON or multipart with files, optionally waiting for the outputs),
+ * read one, list them (filters, paging), cancel, re-run. Everything is answered from the run index, which
+ * the run tracker keeps current; starting and cancelling talk to Temporal.
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { RunRecord } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
+import { apiError } from '../errors.ts';
+import { ErrorBody, RUN_STATUSES, RunAccepted, runLinks, RunSchema, TRIGGER_TYPES } from '../run-schemas.ts';
+import { startPipelineRun } from '../run-service.ts';
+import { readStartRequest, StartRunBody, WaitSeconds } from '../run-start-request.ts';
+import { waitForRunEnd } from '../run-wait.ts';
 
-/** TODO(owner): the /runs endpoints. */
-export function runsRoutes(_app: FastifyInstance, _deps: ApiDeps): void {}
+const RunParams = z.object({ id: z.string().min(1).max(200) });
+const WaitQuery = z.object({ wait: WaitSeconds.optional() });
+const ListQuery = z.object({
+  pipelineId: z.string().optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  trigger: z.enum(TRIGGER_TYPES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  cursor: z.string().optional(),
+});
+const started = { 200: RunSchema, 202: RunAccepted, 400: ErrorBody, 404: ErrorBody };
+
+export function runsRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const prefix = app.prefix;
+
+  api.post(
+    '/pipelines/:id/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Start a run: JSON { inputs, version?, wait? }, or multipart with files named after inputs (repeat a field for a list input).',
+        consumes: ['application/json', 'multipart/form-data'],
+        params: RunParams,
+        querystring: WaitQuery,
+        body: StartRunBody.nullish(), // absent for multipart: the form is read by the handler
+        response: started,
+      },
+    },
+    async (request, reply) => {
+      const pipelineId = request.params.id;
+      const parts = await readStartRequest(request, deps, pipelineId, request.query.wait).catch((err: unknown) => {
+        if (request.isMultipart()) reply.header('connection', 'close'); // the client may still be sending files
+        throw err;
+      });
+      const run = await startPipelineRun(deps, { pipelineId, version: parts.version, inputs: parts.inputs, trigger: { type: 'api' } });
+      deps.tracker?.follow(run.id);
+      return respondStarted(deps, prefix, reply, run, parts.wait);
+    },
+  );
+
+  api.get(
+    '/runs',
+    { schema: { tags: ['runs'], summary: 'Runs, newest first; filter by pipeline, status and trigger; page with limit and cursor.', querystring: ListQuery, response: { 200: z.object({ items: z.array(RunSchema), nextCursor: z.string().optional() }), 400: ErrorBody } } },
+    async (request) => deps.store.listRuns(request.query),
+  );
+
+  api.get(
+    '/runs/:id',
+    { schema: { tags: ['runs'], summary: 'A run: status, per-node states, outputs, usage, error, trigger, pipeline id and version.', params: RunParams, response: { 200: RunSchema, 404: ErrorBody } } },
+    async (request) => findRun(deps, request.params.id),
+  );
+
+  api.post(
+    '/runs/:id/cancel',
+    { schema: { tags: ['runs'], summary: 'Cancel a running run (its running nodes are cancelled too); 409 when it already finished.', params: RunParams, response: { 202: RunAccepted, 404: ErrorBody, 409: ErrorBody } } },
+    async (request, reply) => {
+      const run = await findRun(deps, request.params.id);
+      if (run.status !== 'running') throw alreadyFinished(run);
+      try {
+        await deps.client.workflow.getHandle(run.id).cancel();
+      } catch (err) {
+        // The workflow closed while the index still said running: the tracker is about to record it.
+        if (err instanceof WorkflowNotFoundError) throw alreadyFinished(run);
+        throw err;
+      }
+      deps.tracker?.follow(run.id);
+      return reply.status(202).send({ id: run.id, status: run.status, links: runLinks(prefix, run.id) });
+    },
+  );
+
+  api.post(
+    '/runs/:id/rerun',
+    { schema: { tags: ['runs'], summary: 'Start the run again: same pipeline version, same inputs (trigger "rerun").', params: RunParams, querystring: WaitQuery, response: started } },
+    async (request, reply) => {
+      const original = await findRun(deps, request.params.id);
+      const run = await startPipelineRun(deps, {
+        pipelineId: original.pipelineId,
+        version: original.pipelineVersion,
+        inputs: original.inputs,
+        trigger: { type: 'rerun', id: original.id },
+      });
+      deps.tracker?.follow(run.id);
+      return respondStarted(deps, prefix, reply, run, request.query.wait ?? 0);
+    },
+  );
+}
+
+/** 200 with the finished run when it ends within `wait` seconds, else 202 with where to follow it. */
+async function respondStarted(deps: ApiDeps, prefix: string, reply: FastifyReply, run: RunRecord, wait: number) {
+  // The response's close before it is sent means the client went away (the request's fires once its body is read).
+  const gone = new AbortController();
+  const onClose = () => gone.abort();
+  reply.raw.once('close', onClose);
+  const finished = await waitForRunEnd(deps, run.id, wait, gone.signal).finally(() => reply.raw.off('close', onClose));
+  if (finished) return reply.status(200).send(finished);
+  const links = runLinks(prefix, run.id);
+  return reply.status(202).header('location', links.self).send({ id: run.id, status: 'running' as const, links });
+}
+
+async function findRun(deps: ApiDeps, id: string): Promise<RunRecord> {
+  const run = await deps.store.getRun(id);
+  if (!run) throw apiError('RUN_NOT_FOUND', `No run "${id}".`, { runId: id });
+  return run;
+}
+
+function alreadyFinished(run: RunRecord) {
+  return apiError('RUN_ALREADY_FINISHED', `Run "${run.id}" has already finished (${run.status}); there is nothing to cancel.`, { runId: run.id, status: run.status });
+}

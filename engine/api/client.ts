@@ -1,0 +1,250 @@
+/**
+ * A small typed client for the Tessera HTTP API (fetch only, no dependencies): pipelines, uploads, runs
+ * and their live events. Every error answer becomes an ApiClientError with the API's code; a server
+ * that cannot be reached is SERVER_UNREACHABLE. Used by the tests and by `tessera run --server`.
+ *
+ *   const api = new TesseraClient({ server: 'http://127.0.0.1:8080', token });
+ *   const { pipeline } = await api.createPipeline(document);
+ *   const started = await api.startRun(pipeline.id, { inputs: { who: 'Ada' }, wait: 30 });
+ *   const run = started.done ? started.run : await api.waitForRun(started.id);
+ */
+import type { BlobRef } from '../blob/ref.ts';
+import type { Pipeline } from '../pipeline/schema.ts';
+import type { Page, PipelineRecord, PipelineVersionRecord, RunEvent, RunFilter, RunRecord, RunStatus } from '../store/types.ts';
+import { parseSse } from './sse-parse.ts';
+
+export interface ClientOptions {
+  /** The API's origin (`http://127.0.0.1:8080`) or its base URL (`.../api/v1`). */
+  server: string;
+  /** An API key, sent as `Authorization: Bearer`. */
+  token?: string;
+  fetch?: typeof fetch;
+}
+
+export class ApiClientError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiClientError';
+  }
+}
+
+export interface RunLinks {
+  self: string;
+  events: string;
+  cancel: string;
+}
+
+/** A started run: finished within `wait` (with the run), or still running (with where to follow it). */
+export type StartRunResult = { done: true; id: string; run: RunRecord } | { done: false; id: string; status: RunStatus; links: RunLinks };
+
+export interface StartRunOptions {
+  inputs?: Record<string, unknown>;
+  version?: number;
+  /** Seconds to wait for the outputs (at most 300). */
+  wait?: number;
+}
+
+export interface FollowOptions {
+  /** Resume after this event (the seq of the last one seen). */
+  lastEventId?: number;
+  signal?: AbortSignal;
+  /** Reconnect (resuming) when the stream drops before `run.finished`, for at most this long (ms; default 30 s, 0 = never). */
+  reconnectForMs?: number;
+}
+
+export type PipelineSaved = { pipeline: PipelineRecord; version: PipelineVersionRecord };
+
+export class TesseraClient {
+  private readonly base: string;
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly options: ClientOptions) {
+    const trimmed = options.server.replace(/\/+$/, '');
+    this.base = trimmed.endsWith('/api/v1') ? trimmed : `${trimmed}/api/v1`;
+    this.fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  createPipeline(document: Pipeline): Promise<PipelineSaved> {
+    return this.json('POST', '/pipelines', document);
+  }
+
+  getPipeline(id: string): Promise<PipelineRecord> {
+    return this.json('GET', `/pipelines/${enc(id)}`);
+  }
+
+  listPipelines(page: { limit?: number; cursor?: string } = {}): Promise<Page<PipelineRecord>> {
+    return this.json('GET', `/pipelines${query(page)}`);
+  }
+
+  /** A saved version with its document (the latest when `version` is omitted). */
+  async getVersion(id: string, version?: number): Promise<PipelineVersionRecord> {
+    return this.json('GET', `/pipelines/${enc(id)}/versions/${version ?? (await this.getPipeline(id)).latestVersion}`);
+  }
+
+  /** Streams a blob's bytes (optionally a byte range, end inclusive). */
+  async downloadBlob(sha256: string, range?: { start: number; end?: number }): Promise<ReadableStream<Uint8Array>> {
+    const headers: Record<string, string> = range ? { range: `bytes=${range.start}-${range.end ?? ''}` } : {};
+    return (await this.request('GET', `/blobs/${enc(sha256)}`, undefined, { headers })).body!;
+  }
+
+  /** A blob's size, or undefined when the server has no such blob. */
+  async blobSize(sha256: string): Promise<number | undefined> {
+    try {
+      return Number((await this.request('HEAD', `/blobs/${enc(sha256)}`)).headers.get('content-length'));
+    } catch (err) {
+      if (err instanceof ApiClientError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Streams bytes to the blob store: a file path (read as a stream), bytes, a Blob, a web or Node stream. */
+  async uploadBlob(source: string | Uint8Array | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>, options: { name?: string; kind?: 'image' | 'audio' | 'document' } = {}): Promise<BlobRef> {
+    let body: BodyInit;
+    let name = options.name;
+    if (typeof source === 'string') {
+      const [{ createReadStream }, { Readable }, path] = await Promise.all([import('node:fs'), import('node:stream'), import('node:path')]);
+      body = Readable.toWeb(createReadStream(source)) as ReadableStream<Uint8Array>;
+      name ??= path.basename(source);
+    } else if (isNodeStream(source)) {
+      const { Readable } = await import('node:stream');
+      body = Readable.toWeb(source as import('node:stream').Readable) as ReadableStream<Uint8Array>;
+    } else body = source as BodyInit;
+    return this.json('POST', `/blobs${query({ name, kind: options.kind })}`, undefined, { body, headers: { 'content-type': 'application/octet-stream' } });
+  }
+
+  async startRun(pipelineId: string, options: StartRunOptions = {}): Promise<StartRunResult> {
+    return this.started(await this.request('POST', `/pipelines/${enc(pipelineId)}/runs`, { inputs: options.inputs ?? {}, version: options.version, wait: options.wait }));
+  }
+
+  getRun(id: string): Promise<RunRecord> {
+    return this.json('GET', `/runs/${enc(id)}`);
+  }
+
+  listRuns(filter: RunFilter = {}): Promise<Page<RunRecord>> {
+    return this.json('GET', `/runs${query({ ...filter })}`);
+  }
+
+  cancelRun(id: string): Promise<{ id: string; status: RunStatus; links: RunLinks }> {
+    return this.json('POST', `/runs/${enc(id)}/cancel`);
+  }
+
+  async rerun(id: string, options: { wait?: number } = {}): Promise<StartRunResult> {
+    return this.started(await this.request('POST', `/runs/${enc(id)}/rerun${query({ wait: options.wait })}`));
+  }
+
+  /** The run's events, replayed then live, until `run.finished`; resumes by itself when the stream drops. */
+  async *followEvents(runId: string, options: FollowOptions = {}): AsyncGenerator<RunEvent> {
+    let last = options.lastEventId ?? 0;
+    const reconnectForMs = options.reconnectForMs ?? 30_000;
+    let failingSince: number | undefined;
+    for (;;) {
+      try {
+        const response = await this.request('GET', `/runs/${enc(runId)}/events`, undefined, {
+          headers: { accept: 'text/event-stream', ...(last ? { 'last-event-id': String(last) } : {}) },
+          signal: options.signal,
+        });
+        failingSince = undefined;
+        for await (const message of parseSse(response.body!)) {
+          const event = JSON.parse(message.data) as RunEvent;
+          last = event.seq;
+          yield event;
+          if (event.type === 'run.finished') return;
+        }
+        // The stream ended early: the server is going away, or the run ended without a run.finished (it never started).
+        const run = await this.getRun(runId).catch(() => undefined);
+        if (run && run.status !== 'running') return;
+      } catch (err) {
+        if (options.signal?.aborted) return;
+        // Errors the API answered (404, 401) are final; a dropped or refused connection is retried.
+        if (err instanceof ApiClientError && err.status !== 0) throw err;
+        failingSince ??= Date.now();
+        if (Date.now() - failingSince >= reconnectForMs) throw err instanceof ApiClientError ? err : unreachable(this.base, err);
+      }
+      if (reconnectForMs <= 0) throw new ApiClientError(0, 'SERVER_UNREACHABLE', `The event stream of run "${runId}" ended before the run finished.`);
+      failingSince ??= Date.now();
+      await sleep(500, options.signal);
+      if (options.signal?.aborted) return;
+    }
+  }
+
+  /** Waits for the run to finish (following its events) and returns the finished run. */
+  async waitForRun(id: string, options: { signal?: AbortSignal } = {}): Promise<RunRecord> {
+    const run = await this.getRun(id);
+    if (run.status !== 'running') return run;
+    for await (const event of this.followEvents(id, options)) if (event.type === 'run.finished') break;
+    return this.getRun(id);
+  }
+
+  private async started(response: Response): Promise<StartRunResult> {
+    const body = (await response.json()) as RunRecord & { links?: RunLinks };
+    if (response.status === 202) return { done: false, id: body.id, status: body.status, links: body.links! };
+    return { done: true, id: body.id, run: body };
+  }
+
+  private async json<T>(method: string, route: string, body?: unknown, init: { body?: BodyInit; headers?: Record<string, string> } = {}): Promise<T> {
+    const response = await this.request(method, route, body, init);
+    return (await response.json()) as T;
+  }
+
+  /** Sends a request; any non-2xx answer is thrown as an ApiClientError. */
+  private async request(method: string, route: string, json?: unknown, init: { body?: BodyInit; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+    const headers: Record<string, string> = { ...init.headers };
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    let body = init.body;
+    if (json !== undefined) {
+      body = JSON.stringify(json);
+      headers['content-type'] = 'application/json';
+    }
+    let response: Response;
+    try {
+      response = await this.fetch(`${this.base}${route}`, { method, headers, body, signal: init.signal, ...(isStream(body) ? { duplex: 'half' } : {}) } as RequestInit);
+    } catch (err) {
+      if (init.signal?.aborted) throw err;
+      throw unreachable(this.base, err);
+    }
+    if (response.ok) return response;
+    const text = await response.text();
+    let error: { code?: string; message?: string; details?: unknown } | undefined;
+    try {
+      error = (JSON.parse(text) as { error?: typeof error }).error;
+    } catch {
+      // Not the API's error shape (a proxy's page, say): keep the status and the text.
+    }
+    throw new ApiClientError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? (text.slice(0, 200) || response.statusText), error?.details);
+  }
+}
+
+function unreachable(base: string, err: unknown): ApiClientError {
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  return new ApiClientError(0, 'SERVER_UNREACHABLE', `Cannot reach the Tessera API at ${base}: ${cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err)}.`);
+}
+
+function isNodeStream(source: unknown): boolean {
+  return typeof (source as { pipe?: unknown })?.pipe === 'function' && typeof (source as { on?: unknown }).on === 'function';
+}
+
+function isStream(body: unknown): boolean {
+  return typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
+}
+
+const enc = encodeURIComponent;
+
+function query(params: Record<string, string | number | undefined>): string {
+  const entries = Object.entries(params).filter((e): e is [string, string | number] => e[1] !== undefined && e[1] !== '');
+  return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)]))}` : '';
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

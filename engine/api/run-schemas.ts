@@ -1,0 +1,72 @@
+/** zod schemas of runs and run events as the API returns them (responses and the OpenAPI document). */
+import { z } from 'zod';
+
+export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
+export const TRIGGER_TYPES = ['api', 'webhook', 'schedule', 'rerun', 'cli'] as const;
+export const RUN_EVENT_TYPES = ['node.started', 'node.progress', 'node.succeeded', 'node.failed', 'node.cancelled', 'node.retrying', 'run.finished'] as const;
+
+export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
+
+const CodedErrorSchema = z.object({ code: z.string(), message: z.string(), nodeId: z.string().optional(), port: z.string().optional(), details: z.unknown().optional() });
+
+const UsageSchema = z.object({
+  provider: z.string(),
+  model: z.string(),
+  inputTokens: z.number().optional(),
+  outputTokens: z.number().optional(),
+  audioSeconds: z.number().optional(),
+  images: z.number().optional(),
+  costUsd: z.number().optional(),
+});
+
+export const NodeStateSchema = z.object({
+  status: z.enum(['pending', 'running', 'succeeded', 'failed', 'cancelled']),
+  attempt: z.number().optional(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  error: z.object({ message: z.string(), code: z.string().optional() }).optional(),
+  usage: z.array(UsageSchema).optional(),
+});
+
+export const UsageTotalsSchema = z.object({
+  calls: z.number(),
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  audioSeconds: z.number(),
+  images: z.number(),
+  costUsd: z.number(),
+});
+
+export const RunSchema = z.object({
+  id: z.string().describe('The run id, also the Temporal workflow id.'),
+  pipelineId: z.string(),
+  pipelineVersion: z.number(),
+  pipelineName: z.string(),
+  status: z.enum(RUN_STATUSES),
+  trigger: z.object({ type: z.enum(TRIGGER_TYPES), id: z.string().optional() }),
+  inputs: z.record(z.string(), z.unknown()),
+  outputs: z.record(z.string(), z.unknown()).optional().describe('Output values by name (large values restored); set when the run succeeded.'),
+  error: CodedErrorSchema.optional().describe('Why the run failed, naming the failing node.'),
+  nodes: z.record(z.string(), NodeStateSchema).describe('Per-node status, attempt, times, error and usage.'),
+  usage: UsageTotalsSchema.optional(),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+});
+
+export const RunLinks = z.object({ self: z.string(), events: z.string(), cancel: z.string() });
+
+/** The answer to starting, re-running or cancelling a run that has not finished yet. */
+export const RunAccepted = z.object({ id: z.string(), status: z.enum(RUN_STATUSES), links: RunLinks });
+
+export const RunEventSchema = z.object({
+  seq: z.number(),
+  runId: z.string(),
+  type: z.enum(RUN_EVENT_TYPES),
+  data: z.record(z.string(), z.unknown()),
+  at: z.string(),
+});
+
+export function runLinks(prefix: string, id: string): z.infer<typeof RunLinks> {
+  const self = `${prefix}/runs/${encodeURIComponent(id)}`;
+  return { self, events: `${self}/events`, cancel: `${self}/cancel` };
+}

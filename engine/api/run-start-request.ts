@@ -1,0 +1,52 @@
+/**
+ * What `POST /pipelines/:id/runs` asks for, from either body: JSON `{ inputs, version?, wait? }`, or a
+ * multipart form whose files become blobs (see run-form.ts). `wait` may also be in the query string.
+ */
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { pipelineInputs } from '../run/inputs.ts';
+import type { ApiDeps } from './deps.ts';
+import { apiError } from './errors.ts';
+import { readRunForm } from './run-form.ts';
+import { formInputs } from './run-form-inputs.ts';
+import { loadVersion } from './run-service.ts';
+import { MAX_WAIT_SECONDS } from './run-wait.ts';
+
+export const WaitSeconds = z.coerce
+  .number()
+  .min(0)
+  .max(MAX_WAIT_SECONDS)
+  .describe(`Seconds to wait for the run to finish (at most ${MAX_WAIT_SECONDS}): 200 with the finished run, else 202.`);
+
+export const StartRunBody = z.object({
+  inputs: z.record(z.string(), z.unknown()).default({}).describe('Values by input name; media inputs take blob references from POST /blobs.'),
+  version: z.number().int().min(1).optional().describe('Pipeline version (latest when omitted).'),
+  wait: WaitSeconds.optional(),
+});
+
+export interface StartRunParts {
+  inputs: Record<string, unknown>;
+  version?: number;
+  wait: number;
+}
+
+export async function readStartRequest(request: FastifyRequest, deps: ApiDeps, pipelineId: string, queryWait: number | undefined): Promise<StartRunParts> {
+  if (!request.isMultipart()) {
+    // Validated (and defaulted) by the route's body schema; absent when no body was sent.
+    const body = (request.body ?? {}) as Partial<z.infer<typeof StartRunBody>>;
+    return { inputs: body.inputs ?? {}, version: body.version, wait: body.wait ?? queryWait ?? 0 };
+  }
+  // Before reading (and storing) any file: the pipeline must exist.
+  if (!(await deps.store.getPipeline(pipelineId))) throw apiError('PIPELINE_NOT_FOUND', `No pipeline "${pipelineId}".`, { pipelineId });
+  const form = await readRunForm(request, deps);
+  const version = form.version === undefined ? undefined : parseField('version', form.version, z.coerce.number().int().min(1));
+  const wait = form.wait === undefined ? queryWait : parseField('wait', form.wait, WaitSeconds);
+  const { valid } = await loadVersion(deps, pipelineId, version);
+  return { inputs: await formInputs(form, pipelineInputs(valid), deps.blobs), version, wait: wait ?? 0 };
+}
+
+function parseField<T>(name: string, value: string, schema: z.ZodType<T>): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw apiError('REQUEST_INVALID', `Invalid form field "${name}": ${parsed.error.issues[0]?.message ?? 'bad value'}.`, { field: name });
+  return parsed.data;
+}

@@ -1,0 +1,97 @@
+/**
+ * Keeps the run index current. The API answers from the store, so it stays responsive while workers
+ * restart; the tracker writes the store from Temporal: one RunWatcher per active run (node states,
+ * progress, outcome), re-attached at start-up to every run the index still has as running, so runs
+ * started before an API restart are followed to their end. Listeners (SSE streams) hear every event
+ * the moment it is stored.
+ */
+import { setMaxListeners } from 'node:events';
+import type { RunEvent, RunRecord } from '../store/types.ts';
+import type { ProgressEvent } from '../worker/activities.ts';
+import { RunWatcher, type TrackerDeps, type WatcherOptions } from './run-watcher.ts';
+
+export type RunEventListener = (event: RunEvent) => void;
+
+interface Following {
+  watcher?: RunWatcher;
+  done: Promise<void>;
+}
+
+export class RunTracker {
+  private readonly following = new Map<string, Following>();
+  private readonly listeners = new Map<string, Set<RunEventListener>>();
+  private readonly abort = new AbortController();
+  private readonly options: WatcherOptions;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: TrackerDeps,
+    options: Partial<WatcherOptions> = {},
+  ) {
+    this.options = { pollMs: options.pollMs ?? 500, progressMs: options.progressMs ?? 250 };
+    // Every watcher and each of its Temporal calls listen to this one signal.
+    setMaxListeners(0, this.abort.signal);
+  }
+
+  /** Follows every run the index has as running (started before this process, or by another one). */
+  async start(): Promise<void> {
+    for (const run of await this.deps.store.activeRuns()) this.attach(run.id, async () => run);
+  }
+
+  /** Follows a run of the index until it finishes; a no-op when it is already followed. */
+  follow(runId: string): void {
+    this.attach(runId, () => this.deps.store.getRun(runId));
+  }
+
+  isFollowing(runId: string): boolean {
+    return this.following.has(runId);
+  }
+
+  /** Progress reports of an in-process worker become throttled `node.progress` events. */
+  onProgress(event: ProgressEvent): void {
+    this.following.get(event.runId)?.watcher?.progress(event);
+  }
+
+  /** Calls `listener` with every event stored for the run from now on; returns the unsubscribe function. */
+  subscribe(runId: string, listener: RunEventListener): () => void {
+    let set = this.listeners.get(runId);
+    if (!set) this.listeners.set(runId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(runId) === set) this.listeners.delete(runId);
+    };
+  }
+
+  /** Stops following (in-flight store writes complete first); runs keep going in Temporal. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    await Promise.allSettled([...this.following.values()].map((f) => f.done));
+    this.listeners.clear();
+  }
+
+  private attach(runId: string, load: () => Promise<RunRecord | undefined>): void {
+    if (this.stopped || this.following.has(runId)) return;
+    const entry: Following = { done: Promise.resolve() };
+    this.following.set(runId, entry);
+    entry.done = (async () => {
+      const run = await load();
+      if (!run || run.status !== 'running' || this.abort.signal.aborted) return;
+      entry.watcher = new RunWatcher(this.deps, run, this.abort.signal, (event) => this.emit(event), this.options);
+      await entry.watcher.watch();
+    })()
+      .catch((err: unknown) => this.deps.log.error({ err, runId }, 'run tracking stopped'))
+      .finally(() => this.following.delete(runId));
+  }
+
+  private emit(event: RunEvent): void {
+    for (const listener of [...(this.listeners.get(event.runId) ?? [])]) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.deps.log.warn({ err, runId: event.runId }, 'run event listener failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Follows one run for the tracker: polls the workflow's node states while it runs and records each
+ * change (store `nodes` + node events), stores progress reports (throttled per node), and when the
+ * workflow closes records the outcome and appends `run.finished`, always the run's last event.
+ * Every store write goes through one queue, so events are appended in the order they happened.
+ */
+import type { NodeState } from '../run/plan.ts';
+import { usageTotals } from '../run/plan.ts';
+import type { RunEvent, RunEventType, RunRecord } from '../store/types.ts';
+import type { ProgressEvent } from '../worker/activities.ts';
+import type { ApiDeps } from './deps.ts';
+import { diffNodes, isTerminal, mergeNodes, type NodeEvent } from './node-diff.ts';
+import { failedRun, succeededRun, type RunFinal } from './run-outcome.ts';
+import { abortableSleep, WorkflowProbe, type WorkflowEnd } from './workflow-probe.ts';
+
+/** What following a run needs from the API's dependencies. */
+export type TrackerDeps = Pick<ApiDeps, 'store' | 'client' | 'blobs' | 'registry' | 'metrics' | 'log'>;
+
+export interface WatcherOptions {
+  /** Node-state poll interval while the run is active. */
+  pollMs: number;
+  /** At most one progress event per node per this many milliseconds (the final 100% always passes). */
+  progressMs: number;
+}
+
+export class RunWatcher {
+  private known: Record<string, NodeState>;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly progressAt = new Map<string, number>();
+  private readonly taskTypes = new Map<string, string>();
+  private closed = false;
+  private wake?: () => void;
+
+  constructor(
+    private readonly deps: TrackerDeps,
+    private readonly run: RunRecord,
+    private readonly signal: AbortSignal,
+    private readonly publish: (event: RunEvent) => void,
+    private readonly options: WatcherOptions,
+  ) {
+    this.known = run.nodes ?? {};
+  }
+
+  async watch(): Promise<void> {
+    await this.loadTaskTypes();
+    const probe = new WorkflowProbe(this.deps.client, this.run.id, this.signal);
+    let ended = false;
+    const end = probe.end().finally(() => {
+      ended = true;
+      this.wake?.();
+    });
+    while (!ended && !this.signal.aborted) {
+      await this.poll(probe);
+      if (!ended) await this.pause(this.options.pollMs);
+    }
+    const outcome = await end;
+    if (outcome.kind !== 'stopped') await this.finish(probe, outcome);
+    await this.queue;
+  }
+
+  /** A progress report from an in-process worker. Reports before the node is known to run are dropped (and trigger a poll). */
+  progress(event: ProgressEvent): void {
+    if (this.closed) return;
+    if (this.known[event.nodeId]?.status !== 'running') return this.wake?.();
+    const now = Date.now();
+    if (event.fraction < 1 && now - (this.progressAt.get(event.nodeId) ?? 0) < this.options.progressMs) return;
+    this.progressAt.set(event.nodeId, now);
+    const data = { nodeId: event.nodeId, fraction: event.fraction, ...(event.message ? { message: event.message } : {}) };
+    void this.serial(async () => {
+      if (!this.closed && this.known[event.nodeId]?.status === 'running') await this.append('node.progress', data);
+    });
+  }
+
+  private async poll(probe: WorkflowProbe): Promise<void> {
+    const states = await probe.nodes();
+    if (!states || this.signal.aborted) return;
+    const reasons = new Map<string, string>();
+    if (Object.values(states).some((s) => s.status === 'running')) {
+      for (const [nodeId, pending] of await probe.attempts()) {
+        if (states[nodeId]?.status !== 'running') continue;
+        states[nodeId] = { ...states[nodeId], attempt: pending.attempt };
+        if (pending.reason) reasons.set(nodeId, pending.reason);
+      }
+    }
+    await this.serial(async () => {
+      if (this.closed) return;
+      const next = mergeNodes(this.known, states);
+      if (JSON.stringify(next) === JSON.stringify(this.known)) return;
+      await this.record(diffNodes(this.known, next, reasons));
+      this.known = next;
+      await this.deps.store.updateRun(this.run.id, { nodes: next });
+    });
+  }
+
+  private async finish(probe: WorkflowProbe, outcome: Exclude<WorkflowEnd, { kind: 'stopped' }>): Promise<void> {
+    const endedAt = (await probe.closeTime()) ?? new Date().toISOString();
+    const final = await this.outcome(probe, outcome, endedAt);
+    await this.serial(async () => {
+      if (this.closed) return;
+      const nodes = mergeNodes(this.known, final.nodes);
+      await this.record(diffNodes(this.known, nodes));
+      this.known = nodes;
+      this.closed = true;
+      await this.deps.store.updateRun(this.run.id, { ...final, nodes });
+      await this.append('run.finished', { status: final.status, endedAt: final.endedAt, usage: final.usage, ...(final.error ? { error: final.error } : {}) });
+      this.deps.metrics.runsFinished.inc({ status: final.status });
+    });
+  }
+
+  private async outcome(probe: WorkflowProbe, outcome: Exclude<WorkflowEnd, { kind: 'stopped' }>, endedAt: string): Promise<RunFinal> {
+    if (outcome.kind === 'succeeded') {
+      try {
+        return await succeededRun(outcome.result, this.deps.blobs, endedAt);
+      } catch (err) {
+        this.deps.log.error({ err, runId: this.run.id }, 'could not restore spilled outputs');
+        const nodes = outcome.result.nodes;
+        return { status: 'succeeded', outputs: outcome.result.outputs, nodes, usage: usageTotals(nodes), endedAt };
+      }
+    }
+    if (outcome.kind === 'failed') return failedRun(outcome.error, this.known, await probe.nodes(), endedAt);
+    const message = 'The run\'s workflow does not exist in Temporal: it was never started, or it was deleted.';
+    return { status: 'failed', error: { code: 'INTERNAL', message }, nodes: this.known, usage: usageTotals(this.known), endedAt };
+  }
+
+  /** Appends node events and observes the duration of every task node that finished. */
+  private async record(events: NodeEvent[]): Promise<void> {
+    for (const event of events) {
+      await this.append(event.type, event.data);
+      const type = this.taskTypes.get(event.nodeId);
+      const durationMs = event.data.durationMs;
+      if (type && typeof durationMs === 'number' && isTerminal({ status: event.data.status } as NodeState)) {
+        this.deps.metrics.nodeDuration.observe({ type, status: String(event.data.status) }, durationMs / 1000);
+      }
+    }
+  }
+
+  private async append(type: RunEventType, data: Record<string, unknown>): Promise<void> {
+    this.publish(await this.deps.store.appendEvent(this.run.id, type, data));
+  }
+
+  private serial(fn: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(fn).catch((err: unknown) => this.deps.log.error({ err, runId: this.run.id }, 'run tracking failed'));
+    return this.queue;
+  }
+
+  private async pause(ms: number): Promise<void> {
+    const woken = new Promise<void>((resolve) => (this.wake = resolve));
+    await Promise.race([abortableSleep(ms, this.signal), woken]);
+    this.wake = undefined;
+  }
+
+  private async loadTaskTypes(): Promise<void> {
+    const version = await this.deps.store.getVersion(this.run.pipelineId, this.run.pipelineVersion).catch(() => undefined);
+    for (const node of version?.document.nodes ?? []) {
+      if (this.deps.registry.get(node.type, node.version)?.role === 'task') this.taskTypes.set(node.id, node.type);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Where the bytes of an upload come from: the first file field of a multipart form, or the raw request
+ * body (any other content type), which the blobs route receives as an unread stream.
+ */
+import { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
+import { TesseraError } from '../errors.ts';
+import { apiError } from './errors.ts';
+import { bareMediaType } from './media-kind.ts';
+
+export interface UploadSource {
+  stream: Readable;
+  /** The multipart filename, if any. */
+  filename?: string;
+  /** The client's media type: used only when sniffing the bytes finds nothing. */
+  declaredMime?: string;
+  /** True when busboy cut the file off at the multipart fileSize limit (it then ends the stream normally). */
+  truncated?: () => boolean;
+}
+
+export async function uploadSource(request: FastifyRequest): Promise<UploadSource> {
+  if (!request.isMultipart()) {
+    // No content type and no body leaves `body` undefined; the raw request is then the (empty) source.
+    const stream = request.body instanceof Readable ? request.body : request.raw;
+    return { stream, declaredMime: bareMediaType(request.headers['content-type']) };
+  }
+  const part = await request.file().catch((err: unknown) => {
+    throw clientError(err);
+  });
+  if (!part) throw apiError('REQUEST_INVALID', 'The multipart form has no file field; send the bytes in a field named "file".');
+  const file = part.file as Readable & { truncated?: boolean };
+  return {
+    stream: file,
+    filename: part.filename || undefined,
+    declaredMime: bareMediaType(part.mimetype),
+    truncated: () => file.truncated === true,
+  };
+}
+
+/** A malformed form is the client's fault; busboy's errors carry no status, which would read as a 500. */
+export function clientError(err: unknown): Error {
+  if (err instanceof TesseraError) return err;
+  const status = (err as { statusCode?: number }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return err as Error;
+  return apiError('REQUEST_INVALID', `The upload could not be read: ${(err as Error)?.message ?? String(err)}`);
+}

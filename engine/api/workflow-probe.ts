@@ -1,0 +1,121 @@
+/**
+ * The tracker's view of one run's workflow in Temporal: its node states (the `nodeStatus` query, which
+ * needs a worker and so may fail while none is up), the attempts of its pending activities, its close
+ * time, and its result (a long poll that survives Temporal hiccups). Every call honours an abort signal.
+ */
+import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { NodeState, RunPipelineResult } from '../run/plan.ts';
+import { NODE_STATUS_QUERY } from '../run/start.ts';
+
+export type WorkflowEnd =
+  | { kind: 'succeeded'; result: RunPipelineResult }
+  | { kind: 'failed'; error: WorkflowFailedError }
+  | { kind: 'missing' }
+  | { kind: 'stopped' };
+
+export interface PendingAttempt {
+  attempt: number;
+  reason?: string;
+}
+
+const QUERY_TIMEOUT_MS = 5_000;
+
+export class WorkflowProbe {
+  private readonly handle: WorkflowHandle;
+
+  constructor(
+    private readonly client: Client,
+    readonly workflowId: string,
+    private readonly signal: AbortSignal,
+  ) {
+    this.handle = client.workflow.getHandle(workflowId);
+  }
+
+  /** The node states, or undefined when the query cannot be answered now (no worker, no first task yet). */
+  async nodes(timeoutMs = QUERY_TIMEOUT_MS): Promise<Record<string, NodeState> | undefined> {
+    try {
+      return await this.call(() => this.handle.query<Record<string, NodeState>>(NODE_STATUS_QUERY), timeoutMs);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Attempt and last failure of each pending activity, by node id (the activity id is the node id). */
+  async attempts(): Promise<Map<string, PendingAttempt>> {
+    const attempts = new Map<string, PendingAttempt>();
+    try {
+      const description = await this.call(() => this.handle.describe(), QUERY_TIMEOUT_MS);
+      for (const pending of description.raw.pendingActivities ?? []) {
+        if (!pending.activityId || !pending.attempt) continue;
+        attempts.set(pending.activityId, { attempt: pending.attempt, reason: pending.lastFailure?.message ?? undefined });
+      }
+    } catch {
+      // Not essential: the attempt is learnt again on the next poll or from the final state.
+    }
+    return attempts;
+  }
+
+  async closeTime(): Promise<string | undefined> {
+    try {
+      return (await this.call(() => this.handle.describe(), QUERY_TIMEOUT_MS)).closeTime?.toISOString();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Waits for the workflow to close. Connection trouble is retried; a workflow that stays unknown is `missing`. */
+  async end(retryDelayMs = 1_000): Promise<WorkflowEnd> {
+    let notFound = 0;
+    while (!this.signal.aborted) {
+      try {
+        const result = (await this.call(() => this.handle.result())) as RunPipelineResult;
+        return { kind: 'succeeded', result };
+      } catch (err) {
+        if (this.signal.aborted) break;
+        if (err instanceof WorkflowFailedError) return { kind: 'failed', error: err };
+        // A run being started right now may not exist yet; one that stays unknown never will.
+        if (err instanceof WorkflowNotFoundError && ++notFound >= 5) return { kind: 'missing' };
+        await abortableSleep(retryDelayMs, this.signal);
+      }
+    }
+    return { kind: 'stopped' };
+  }
+
+  private call<T>(fn: () => Promise<T>, timeoutMs?: number): Promise<T> {
+    const run = () => this.client.withAbortSignal(this.signal, fn);
+    const call = timeoutMs ? this.client.withDeadline(Date.now() + timeoutMs, run) : run();
+    return raceAbort(call, this.signal);
+  }
+}
+
+/** Rejects as soon as the signal aborts, whether or not the underlying call notices. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error('aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
