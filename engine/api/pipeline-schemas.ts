@@ -2,8 +2,6 @@
 import { z } from 'zod';
 import { PipelineSchema, pipelineJsonSchema } from '../pipeline/schema.ts';
 
-export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
-
 /**
  * A pipeline document in a request. Validation accepts anything here on purpose: the handler validates it
  * with validatePipeline, which reports coded errors per node and port (SCHEMA_INVALID, UNKNOWN_NODE_TYPE,

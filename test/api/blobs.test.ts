@@ -50,9 +50,9 @@ function upload(env: ApiEnv, bytes: Uint8Array | string, query = '', contentType
   return env.request('POST', `/api/v1/blobs${query}`, { body: bytes, headers: { 'content-type': contentType } });
 }
 
-function uploadForm(env: ApiEnv, bytes: Uint8Array, filename: string, type = 'application/octet-stream', field = 'file') {
+function uploadForm(env: ApiEnv, bytes: Buffer, filename: string, type = 'application/octet-stream', field = 'file') {
   const form = new FormData();
-  form.append(field, new Blob([bytes], { type }), filename);
+  form.append(field, new Blob([new Uint8Array(bytes)], { type }), filename);
   return env.request('POST', '/api/v1/blobs', { body: form });
 }
 
@@ -228,6 +228,8 @@ describe('blobs', () => {
     let response: Response;
     try {
       response = await send(2, true);
+    } catch (err) {
+      throw (err as Error).cause ?? err; // fetch's "fetch failed" hides the halfway check's message
     } finally {
       clearInterval(sampler);
     }

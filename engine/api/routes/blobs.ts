@@ -11,11 +11,10 @@ import { TesseraError } from '../../errors.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
 import { parseRange } from '../byte-range.ts';
+import { ErrorBody } from '../error-body.ts';
 import { kindAccepts, MEDIA_KINDS, sniffHead, type MediaKind } from '../media-kind.ts';
 import { feed, SNIFF_BYTES, uploadGuard } from '../upload-guard.ts';
 import { uploadSource } from '../upload-source.ts';
-
-const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
 
 const UploadQuery = z.object({
   name: z.string().min(1).max(255).optional().describe('File name recorded in the reference (else the multipart filename).'),
@@ -55,8 +54,7 @@ export function blobsRoutes(app: FastifyInstance, deps: ApiDeps): void {
             truncated: source.truncated,
             checkHead: kind ? (head) => checkKind(kind, head, source.declaredMime) : undefined,
           });
-          const all: Buffer[] = []; for await (const c of feed(source.stream, guard)) all.push(c as Buffer);
-          const ref = await deps.blobs.put(Buffer.concat(all), {
+          const ref = await deps.blobs.put(feed(source.stream, guard), {
             name: cleanName(name ?? source.filename),
             mime: source.declaredMime,
           });
@@ -98,7 +96,7 @@ async function checkKind(kind: MediaKind, head: Buffer, declared?: string): Prom
 function cleanName(name: string | undefined): string | undefined {
   // eslint-disable-next-line no-control-regex
   const base = name?.split(/[\\/]/).pop()?.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
-  return base || undefined;
+  return base && base !== '.' && base !== '..' ? base : undefined;
 }
 
 async function download(deps: ApiDeps, request: FastifyRequest, reply: FastifyReply, sha256: string) {

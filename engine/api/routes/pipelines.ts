@@ -11,8 +11,9 @@ import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
 import { attachmentFor, importedText, MAX_PIPELINE_FILE_BYTES } from '../pipeline-file.ts';
 import { prepareForSave, prepareTextForSave, validationReport } from '../pipeline-save.ts';
+import { ErrorBody } from '../error-body.ts';
 import {
-  ErrorBody, ExportQuery, IdParams, ListQuery, PipelineDocumentBody, PipelineRecordSchema, SavedSchema, ValidationSchema, VersionParams,
+  ExportQuery, IdParams, ListQuery, PipelineDocumentBody, PipelineRecordSchema, SavedSchema, ValidationSchema, VersionParams,
   VersionSchema, VersionSummarySchema,
 } from '../pipeline-schemas.ts';
 
