@@ -37,7 +37,7 @@ before(async () => {
 });
 after(async () => env?.close());
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -213,4 +213,17 @@ test('when the store cannot save the schedule, the Temporal schedule is deleted 
   assert.ok(attempted);
   deletedIds.push(attempted);
   await assert.rejects(describe(attempted), ScheduleNotFoundError);
+});
+
+test('deleting a pipeline deletes its Temporal schedules too', async () => {
+  const other = (await env.deps.store.createPipeline({ ...greeting, name: 'doomed' })).pipeline.id;
+  const created = await env.request('POST', `/api/v1/pipelines/${other}/schedules`, { body: { cron: '0 0 1 1 *', inputs: { who: 'x' }, paused: true } });
+  assert.equal(created.status, 201, created.text);
+  const id = created.json.schedule?.id ?? created.json.id;
+  assert.ok((await describe(id)).state.paused);
+  const deleted = await env.request('DELETE', `/api/v1/pipelines/${other}`);
+  assert.equal(deleted.status, 204);
+  deletedIds.push(id);
+  await assert.rejects(describe(id), ScheduleNotFoundError);
+  assert.equal((await env.request('GET', `/api/v1/schedules/${id}`)).status, 404);
 });

@@ -12,6 +12,7 @@ import { apiError } from '../errors.ts';
 import { attachmentFor, importedText, MAX_PIPELINE_FILE_BYTES } from '../pipeline-file.ts';
 import { prepareForSave, prepareTextForSave, validationReport } from '../pipeline-save.ts';
 import { ErrorBody } from '../error-body.ts';
+import { deleteSchedulesOfPipeline } from '../schedules/service.ts';
 import {
   ExportQuery, IdParams, ListQuery, PipelineDocumentBody, PipelineRecordSchema, SavedSchema, ValidationSchema, VersionParams,
   VersionSchema, VersionSummarySchema,
@@ -76,6 +77,9 @@ export function pipelinesRoutes(app: FastifyInstance, deps: ApiDeps): void {
     { schema: { tags, summary: 'Delete a pipeline with its versions, schedules and webhooks (its runs stay).', params: IdParams, response: { 204: z.null().describe('Deleted.'), 404: ErrorBody } } },
     async (request, reply) => {
       const { id } = request.params;
+      if (!(await store.getPipeline(id))) throw apiError('PIPELINE_NOT_FOUND', `No pipeline "${id}".`, { pipelineId: id });
+      // The store drops the schedule records, but their Temporal schedules would keep firing.
+      await deleteSchedulesOfPipeline(deps, id);
       if (!(await store.deletePipeline(id))) throw apiError('PIPELINE_NOT_FOUND', `No pipeline "${id}".`, { pipelineId: id });
       return reply.status(204).send(null);
     },
