@@ -4,7 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
 import type { Store } from '../store/types.ts';
 import type { Metrics } from './metrics.ts';
-import type { RunTracker } from './run-tracker.ts';
+import type { RunTracker } from './runs/run-tracker.ts';
 
 /** Everything route modules need, passed explicitly (no module globals). */
 export interface ApiDeps {

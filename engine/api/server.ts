@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { ApiDeps } from './deps.ts';
-import { RunTracker } from './run-tracker.ts';
+import { RunTracker } from './runs/run-tracker.ts';
 import { startScheduleRunPoller } from './schedules/schedule-runs.ts';
 
 export interface ApiServerOptions {

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { BlobRef } from '../blob/ref.ts';
 import type { BlobStore } from '../blob/store.ts';
-import type { TesseraClient } from '../api/client.ts';
+import type { TesseraClient } from '../api/client/client.ts';
 
 export class RemoteBlobStore implements BlobStore {
   constructor(private readonly client: TesseraClient) {}

@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ApiClientError, TesseraClient } from '../api/client.ts';
+import { ApiClientError, TesseraClient } from '../api/client/client.ts';
 import type { CodedError, ErrorCode } from '../errors.ts';
 import { TesseraError } from '../errors.ts';
 import type { Pipeline } from '../pipeline/schema.ts';

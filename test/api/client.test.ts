@@ -1,5 +1,5 @@
 /**
- * The typed client (engine/api/client.ts) against a real API with keys required: uploads, runs, events
+ * The typed client (engine/api/client/client.ts) against a real API with keys required: uploads, runs, events
  * (live and resumed), waiting, errors as ApiClientError with the API's code; and `remoteRun`, the
  * `tessera run --server` path.
  */
@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { ApiClientError, TesseraClient } from '../../engine/api/client.ts';
+import { ApiClientError, TesseraClient } from '../../engine/api/client/client.ts';
 import { remoteRun } from '../../engine/cli/remote-run.ts';
 import type { RunEvent } from '../../engine/store/types.ts';
 import { startApiEnv, type ApiEnv } from '../support/api-env.ts';

@@ -1,7 +1,7 @@
 /** GET /metrics is Prometheus text, needs an API key when auth is on, and counts started runs. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPipelineRun } from '../../engine/api/run-service.ts';
+import { startPipelineRun } from '../../engine/api/runs/run-service.ts';
 import type { Pipeline } from '../../engine/pipeline/schema.ts';
 import { startApiEnv, type ApiEnv } from '../support/api-env.ts';
 

@@ -1,7 +1,7 @@
 /** Node-state snapshots become run events: started, retrying, then the terminal status; terminal states stick. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diffNodes, mergeNodes } from '../../engine/api/node-diff.ts';
+import { diffNodes, mergeNodes } from '../../engine/api/runs/node-diff.ts';
 import type { NodeState } from '../../engine/run/plan.ts';
 
 const t0 = '2026-01-01T00:00:00.000Z';

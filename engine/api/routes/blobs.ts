@@ -10,11 +10,11 @@ import { BlobRefSchema } from '../../blob/ref.ts';
 import { TesseraError } from '../../errors.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
-import { parseRange } from '../byte-range.ts';
+import { parseRange } from '../blobs/byte-range.ts';
 import { ErrorBody } from '../error-body.ts';
-import { kindAccepts, MEDIA_KINDS, sniffHead, type MediaKind } from '../media-kind.ts';
-import { feed, SNIFF_BYTES, uploadGuard } from '../upload-guard.ts';
-import { uploadSource } from '../upload-source.ts';
+import { kindAccepts, MEDIA_KINDS, sniffHead, type MediaKind } from '../blobs/media-kind.ts';
+import { feed, SNIFF_BYTES, uploadGuard } from '../blobs/upload-guard.ts';
+import { uploadSource } from '../blobs/upload-source.ts';
 
 const UploadQuery = z.object({
   name: z.string().min(1).max(255).optional().describe('File name recorded in the reference (else the multipart filename).'),

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { RunEvent } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
-import { ErrorBody } from '../run-schemas.ts';
+import { ErrorBody } from '../runs/run-schemas.ts';
 
 const HEARTBEAT_MS = 15_000;
 /** Without a tracker (or for a run no tracker follows) the store is polled for new events. */

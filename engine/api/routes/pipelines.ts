@@ -9,14 +9,14 @@ import { z } from 'zod';
 import { PipelineSchema } from '../../pipeline/schema.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
-import { attachmentFor, importedText, MAX_PIPELINE_FILE_BYTES } from '../pipeline-file.ts';
-import { prepareForSave, prepareTextForSave, validationReport } from '../pipeline-save.ts';
+import { attachmentFor, importedText, MAX_PIPELINE_FILE_BYTES } from '../pipelines/pipeline-file.ts';
+import { prepareForSave, prepareTextForSave, validationReport } from '../pipelines/pipeline-save.ts';
 import { ErrorBody } from '../error-body.ts';
 import { deleteSchedulesOfPipeline } from '../schedules/service.ts';
 import {
   ExportQuery, IdParams, ListQuery, PipelineDocumentBody, PipelineRecordSchema, SavedSchema, ValidationSchema, VersionParams,
   VersionSchema, VersionSummarySchema,
-} from '../pipeline-schemas.ts';
+} from '../pipelines/pipeline-schemas.ts';
 
 const tags = ['pipelines'];
 

@@ -10,10 +10,10 @@ import { z } from 'zod';
 import type { RunRecord } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
-import { ErrorBody, RUN_STATUSES, RunAccepted, runLinks, RunSchema, TRIGGER_TYPES } from '../run-schemas.ts';
-import { startPipelineRun } from '../run-service.ts';
-import { readStartRequest, StartRunBody, WaitSeconds } from '../run-start-request.ts';
-import { waitForRunEnd } from '../run-wait.ts';
+import { ErrorBody, RUN_STATUSES, RunAccepted, runLinks, RunSchema, TRIGGER_TYPES } from '../runs/run-schemas.ts';
+import { startPipelineRun } from '../runs/run-service.ts';
+import { readStartRequest, StartRunBody, WaitSeconds } from '../runs/run-start-request.ts';
+import { waitForRunEnd } from '../runs/run-wait.ts';
 
 const RunParams = z.object({ id: z.string().min(1).max(200) });
 const WaitQuery = z.object({ wait: WaitSeconds.optional() });

@@ -10,7 +10,7 @@ import { compilePlan } from '../../run/plan.ts';
 import type { OverlapPolicy, ScheduleRecord } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
 import { validationFailed } from '../errors.ts';
-import { checkBlobsExist, loadVersion } from '../run-service.ts';
+import { checkBlobsExist, loadVersion } from '../runs/run-service.ts';
 import { checkSpec, toSpecRequest, toTemporalSpec, type SpecRequest } from './spec.ts';
 import {
   deleteTemporalSchedule, notFound, scheduleAction, scheduleCallError, scheduleWriteError, temporalView, toTemporalOverlap,

@@ -10,7 +10,7 @@ import { RUN_WORKFLOW } from '../../run/start.ts';
 import type { OverlapPolicy, PipelineVersionRecord } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
-import { runMemo } from '../run-service.ts';
+import { runMemo } from '../runs/run-service.ts';
 
 export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'] as const satisfies readonly OverlapPolicy[];
 

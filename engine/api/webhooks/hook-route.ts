@@ -13,9 +13,9 @@ import { pipelineInputs } from '../../run/inputs.ts';
 import type { WebhookRecord } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
-import { loadVersion, startPipelineRun } from '../run-service.ts';
-import { formInputs } from '../run-form-inputs.ts';
-import { readRunForm } from '../run-form.ts';
+import { loadVersion, startPipelineRun } from '../runs/run-service.ts';
+import { formInputs } from '../runs/run-form-inputs.ts';
+import { readRunForm } from '../runs/run-form.ts';
 import { inputsFromJson } from './inputs.ts';
 import { bodyHmac, claimedDigest, digestMatches, SIGNATURE_HEADER } from './signature.ts';
 

@@ -5,7 +5,7 @@
  * never leaves a blob or a temp file behind, and the bytes are never held whole in memory.
  */
 import { Transform, type Readable } from 'node:stream';
-import { apiError } from './errors.ts';
+import { apiError } from '../errors.ts';
 import { clientError } from './upload-source.ts';
 
 /** Bytes kept for media-type sniffing; the blob store sniffs the same prefix. */

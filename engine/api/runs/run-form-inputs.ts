@@ -4,11 +4,11 @@
  * text fields are taken as text for text inputs and parsed as JSON otherwise; list inputs collect every
  * value (in order), single inputs take exactly one. Kind checks proper stay in resolveRunInputs.
  */
-import type { BlobRef } from '../blob/ref.ts';
-import type { BlobStore } from '../blob/store.ts';
-import { elementKind, isListKind, MEDIA_KINDS, type PortKind, type ScalarKind } from '../ports.ts';
-import type { InputSpec } from '../run/inputs.ts';
-import { apiError } from './errors.ts';
+import type { BlobRef } from '../../blob/ref.ts';
+import type { BlobStore } from '../../blob/store.ts';
+import { elementKind, isListKind, MEDIA_KINDS, type PortKind, type ScalarKind } from '../../ports.ts';
+import type { InputSpec } from '../../run/inputs.ts';
+import { apiError } from '../errors.ts';
 import type { RunForm } from './run-form.ts';
 
 export async function formInputs(form: RunForm, specs: InputSpec[], blobs: BlobStore): Promise<Record<string, unknown>> {

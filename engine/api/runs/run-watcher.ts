@@ -4,11 +4,11 @@
  * workflow closes records the outcome and appends `run.finished`, always the run's last event.
  * Every store write goes through one queue, so events are appended in the order they happened.
  */
-import type { NodeState } from '../run/plan.ts';
-import { usageTotals } from '../run/plan.ts';
-import type { RunEvent, RunEventType, RunRecord } from '../store/types.ts';
-import type { ProgressEvent } from '../worker/activities.ts';
-import type { ApiDeps } from './deps.ts';
+import type { NodeState } from '../../run/plan.ts';
+import { usageTotals } from '../../run/plan.ts';
+import type { RunEvent, RunEventType, RunRecord } from '../../store/types.ts';
+import type { ProgressEvent } from '../../worker/activities.ts';
+import type { ApiDeps } from '../deps.ts';
 import { diffNodes, isTerminal, mergeNodes, type NodeEvent } from './node-diff.ts';
 import { failedRun, succeededRun, type RunFinal } from './run-outcome.ts';
 import { abortableSleep, WorkflowProbe, type WorkflowEnd } from './workflow-probe.ts';

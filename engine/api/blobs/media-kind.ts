@@ -3,7 +3,7 @@
  * magic numbers, then text/JSON), and which sniffed types count as an image, audio or document.
  */
 import { fileTypeFromBuffer } from 'file-type';
-import { sniffTextMime } from '../blob/sniff.ts';
+import { sniffTextMime } from '../../blob/sniff.ts';
 
 export const MEDIA_KINDS = ['image', 'audio', 'document'] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];

@@ -2,11 +2,11 @@
  * What every save of a pipeline goes through (create, update, import): validation against the node
  * registry first, so that nothing invalid is ever stored, then pinning of node versions.
  */
-import type { CodedError } from '../errors.ts';
-import type { NodeRegistry } from '../node-sdk/registry.ts';
-import type { Pipeline } from '../pipeline/schema.ts';
-import { validatePipeline, validatePipelineText } from '../pipeline/validate.ts';
-import { validationFailed } from './errors.ts';
+import type { CodedError } from '../../errors.ts';
+import type { NodeRegistry } from '../../node-sdk/registry.ts';
+import type { Pipeline } from '../../pipeline/schema.ts';
+import { validatePipeline, validatePipelineText } from '../../pipeline/validate.ts';
+import { validationFailed } from '../errors.ts';
 
 /** The document to store, or a 400 with every coded validation error. */
 export function prepareForSave(data: unknown, registry: NodeRegistry): Pipeline {

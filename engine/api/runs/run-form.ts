@@ -5,11 +5,11 @@
  * repeat for a list input. Turning the collected values into typed inputs is run-form-inputs.ts.
  */
 import type { FastifyRequest } from 'fastify';
-import type { BlobRef } from '../blob/ref.ts';
-import type { ApiDeps } from './deps.ts';
-import { apiError } from './errors.ts';
-import { feed, uploadGuard } from './upload-guard.ts';
-import { clientError } from './upload-source.ts';
+import type { BlobRef } from '../../blob/ref.ts';
+import type { ApiDeps } from '../deps.ts';
+import { apiError } from '../errors.ts';
+import { feed, uploadGuard } from '../blobs/upload-guard.ts';
+import { clientError } from '../blobs/upload-source.ts';
 
 export interface RunForm {
   /** The `inputs` field, parsed. */

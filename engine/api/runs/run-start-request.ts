@@ -4,9 +4,9 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { pipelineInputs } from '../run/inputs.ts';
-import type { ApiDeps } from './deps.ts';
-import { apiError } from './errors.ts';
+import { pipelineInputs } from '../../run/inputs.ts';
+import type { ApiDeps } from '../deps.ts';
+import { apiError } from '../errors.ts';
 import { readRunForm } from './run-form.ts';
 import { formInputs } from './run-form-inputs.ts';
 import { loadVersion } from './run-service.ts';

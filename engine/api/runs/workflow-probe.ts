@@ -4,8 +4,8 @@
  * time, and its result (a long poll that survives Temporal hiccups). Every call honours an abort signal.
  */
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { NodeState, RunPipelineResult } from '../run/plan.ts';
-import { NODE_STATUS_QUERY } from '../run/start.ts';
+import type { NodeState, RunPipelineResult } from '../../run/plan.ts';
+import { NODE_STATUS_QUERY } from '../../run/start.ts';
 
 export type WorkflowEnd =
   | { kind: 'succeeded'; result: RunPipelineResult }

@@ -3,12 +3,12 @@
  * API returns real values), usage totals, the coded error (the failing node named), final node states.
  */
 import type { WorkflowFailedError } from '@temporalio/client';
-import type { BlobStore } from '../blob/store.ts';
-import type { CodedError } from '../errors.ts';
-import { runError } from '../cli/run-command.ts';
-import { usageTotals, type NodeState, type RunPipelineResult } from '../run/plan.ts';
-import type { RunRecord, RunStatus } from '../store/types.ts';
-import { restoreSpilled } from '../worker/spill.ts';
+import type { BlobStore } from '../../blob/store.ts';
+import type { CodedError } from '../../errors.ts';
+import { runError } from '../../cli/run-command.ts';
+import { usageTotals, type NodeState, type RunPipelineResult } from '../../run/plan.ts';
+import type { RunRecord, RunStatus } from '../../store/types.ts';
+import { restoreSpilled } from '../../worker/spill.ts';
 
 export type RunFinal = Required<Pick<RunRecord, 'status' | 'nodes' | 'usage' | 'endedAt'>> & Pick<RunRecord, 'outputs' | 'error'>;
 

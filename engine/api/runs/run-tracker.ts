@@ -6,8 +6,8 @@
  * the moment it is stored.
  */
 import { setMaxListeners } from 'node:events';
-import type { RunEvent, RunRecord } from '../store/types.ts';
-import type { ProgressEvent } from '../worker/activities.ts';
+import type { RunEvent, RunRecord } from '../../store/types.ts';
+import type { ProgressEvent } from '../../worker/activities.ts';
 import { RunWatcher, type TrackerDeps, type WatcherOptions } from './run-watcher.ts';
 
 export type RunEventListener = (event: RunEvent) => void;

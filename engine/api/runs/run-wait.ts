@@ -2,8 +2,8 @@
  * `?wait=`: waits up to a number of seconds for a run to finish, woken by the tracker's `run.finished`
  * (with a slow store poll as a fallback), and gives up early when the client goes away.
  */
-import type { RunRecord } from '../store/types.ts';
-import type { ApiDeps } from './deps.ts';
+import type { RunRecord } from '../../store/types.ts';
+import type { ApiDeps } from '../deps.ts';
 
 export const MAX_WAIT_SECONDS = 300;
 

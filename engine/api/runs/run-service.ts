@@ -3,15 +3,15 @@
  * compilation) schedules. The run is recorded in the store before the workflow starts, so the index
  * never misses a run; the workflow id is the run id.
  */
-import { isBlobRef } from '../blob/ref.ts';
-import { TesseraError } from '../errors.ts';
-import { validatePipeline, type ValidPipeline } from '../pipeline/validate.ts';
-import { resolveRunInputs } from '../run/inputs.ts';
-import { compilePlan, type RunPipelineInput } from '../run/plan.ts';
-import { newRunId, RUN_WORKFLOW } from '../run/start.ts';
-import type { PipelineVersionRecord, RunRecord, RunTrigger } from '../store/types.ts';
-import type { ApiDeps } from './deps.ts';
-import { apiError, validationFailed } from './errors.ts';
+import { isBlobRef } from '../../blob/ref.ts';
+import { TesseraError } from '../../errors.ts';
+import { validatePipeline, type ValidPipeline } from '../../pipeline/validate.ts';
+import { resolveRunInputs } from '../../run/inputs.ts';
+import { compilePlan, type RunPipelineInput } from '../../run/plan.ts';
+import { newRunId, RUN_WORKFLOW } from '../../run/start.ts';
+import type { PipelineVersionRecord, RunRecord, RunTrigger } from '../../store/types.ts';
+import type { ApiDeps } from '../deps.ts';
+import { apiError, validationFailed } from '../errors.ts';
 
 export interface StartRunRequest {
   pipelineId: string;

@@ -4,8 +4,8 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
-import { TesseraError } from '../errors.ts';
-import { apiError } from './errors.ts';
+import { TesseraError } from '../../errors.ts';
+import { apiError } from '../errors.ts';
 import { bareMediaType } from './media-kind.ts';
 
 export interface UploadSource {

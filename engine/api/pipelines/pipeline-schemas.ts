@@ -1,6 +1,6 @@
 /** Request and response schemas of the /pipelines endpoints (the OpenAPI document is generated from them). */
 import { z } from 'zod';
-import { PipelineSchema, pipelineJsonSchema } from '../pipeline/schema.ts';
+import { PipelineSchema, pipelineJsonSchema } from '../../pipeline/schema.ts';
 
 /**
  * A pipeline document in a request. Validation accepts anything here on purpose: the handler validates it

@@ -2,8 +2,8 @@
  * Turns two snapshots of a run's node states (the workflow's `nodeStatus` query, polled) into the run
  * events between them: started, retrying (a higher attempt), then the terminal status. Pure.
  */
-import type { NodeState } from '../run/plan.ts';
-import type { RunEventType } from '../store/types.ts';
+import type { NodeState } from '../../run/plan.ts';
+import type { RunEventType } from '../../store/types.ts';
 
 export interface NodeEvent {
   type: RunEventType;

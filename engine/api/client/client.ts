@@ -8,9 +8,9 @@
  *   const started = await api.startRun(pipeline.id, { inputs: { who: 'Ada' }, wait: 30 });
  *   const run = started.done ? started.run : await api.waitForRun(started.id);
  */
-import type { BlobRef } from '../blob/ref.ts';
-import type { Pipeline } from '../pipeline/schema.ts';
-import type { Page, PipelineRecord, PipelineVersionRecord, RunEvent, RunFilter, RunRecord, RunStatus } from '../store/types.ts';
+import type { BlobRef } from '../../blob/ref.ts';
+import type { Pipeline } from '../../pipeline/schema.ts';
+import type { Page, PipelineRecord, PipelineVersionRecord, RunEvent, RunFilter, RunRecord, RunStatus } from '../../store/types.ts';
 import { parseSse } from './sse-parse.ts';
 
 export interface ClientOptions {

@@ -3,8 +3,8 @@
  * text) and naming an exported one.
  */
 import type { FastifyRequest } from 'fastify';
-import { apiError } from './errors.ts';
-import { clientError } from './upload-source.ts';
+import { apiError } from '../errors.ts';
+import { clientError } from '../blobs/upload-source.ts';
 
 /** A pipeline file is small; this bounds what an import may hold in memory (the JSON body limit too). */
 export const MAX_PIPELINE_FILE_BYTES = 10 * 1024 * 1024;
