@@ -11,20 +11,9 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import type { Pipeline } from '../../engine/pipeline/schema.ts';
 import type { RunRecord } from '../../engine/store/types.ts';
 import { startApiEnv, type ApiEnv } from '../support/api-env.ts';
+import { greetingPipeline } from '../support/fixtures.ts';
 
-const greeting = {
-  format: 'tessera.pipeline/v1',
-  name: 'scheduled-greeting',
-  nodes: [
-    { id: 'who', type: 'input', params: { name: 'who', kind: 'text' } },
-    { id: 'hello', type: 'text-template', params: { template: 'Hello, {{name}}!' } },
-    { id: 'result', type: 'output', params: { name: 'message' } },
-  ],
-  edges: [
-    { from: 'who.value', to: 'hello.name' },
-    { from: 'hello.text', to: 'result.value' },
-  ],
-} as Pipeline;
+const greeting = greetingPipeline('scheduled-greeting');
 
 let env: ApiEnv;
 let pipelineId: string;

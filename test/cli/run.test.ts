@@ -3,44 +3,23 @@
  * Most runs connect to one `tessera dev` started here; one run starts its own embedded server.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { freePort } from '../../engine/temporal/dev-server.ts';
-import { ROOT, tessera } from '../support/cli.ts';
+import { ROOT, startDev, tessera, type DevProcess } from '../support/cli.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-cli-run-'));
-let dev: ChildProcess;
+let dev: DevProcess;
 let devEnv: Record<string, string>;
 
 before(async () => {
-  const port = await freePort();
-  devEnv = { TESSERA_TEMPORAL_PORT: String(port), TESSERA_DATA_DIR: path.join(dir, 'data'), TESSERA_TASK_QUEUE: 'cli-test' };
-  dev = spawn(process.execPath, ['bin/tessera.js', 'dev', '--no-ui', '--no-api', '--plugin', './test/support/test-nodes.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, TEMPORAL_ADDRESS: '', ...devEnv },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    dev.stderr!.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      if (stderr.includes('ready\n')) resolve();
-    });
-    dev.once('exit', (code) => reject(new Error(`tessera dev exited (${code}): ${stderr}`)));
-  });
-  assert.match(stderr, new RegExp(`embedded Temporal server at 127.0.0.1:${port}`));
+  dev = await startDev(path.join(dir, 'data'), { TESSERA_TASK_QUEUE: 'cli-test' }, ['--no-api', '--plugin', './test/support/test-nodes.ts']);
+  devEnv = dev.env;
+  assert.match(dev.stderr(), new RegExp(`embedded Temporal server at 127.0.0.1:${devEnv.TESSERA_TEMPORAL_PORT}`));
 });
 
-after(async () => {
-  if (dev && dev.exitCode === null) {
-    const exited = new Promise((resolve) => dev.once('exit', resolve));
-    dev.kill('SIGINT');
-    await exited;
-  }
-});
+after(async () => dev?.stop());
 
 const write = (name: string, doc: unknown) => {
   const file = path.join(dir, name);

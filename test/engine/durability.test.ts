@@ -3,15 +3,14 @@
  * over, the run completes, and nodes that had already completed do not run again.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import type { RunPipelineResult } from '../../engine/run/plan.ts';
 import { createTemporalEnv, pipeline, type TemporalEnv } from '../support/temporal-env.ts';
 import { readJournal } from '../support/test-nodes.ts';
+import { spawnTessera } from '../support/cli.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let env: TemporalEnv;
 
 before(async () => {
@@ -19,22 +18,10 @@ before(async () => {
 });
 after(async () => env?.close());
 
-/** Starts `tessera worker` in a child process with the test nodes as a plugin; resolves when it is ready. */
+/** `tessera worker` in a child process with the test nodes as a plugin, ready to take tasks. */
 async function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['bin/tessera.js', 'worker', '--plugin', './test/support/test-nodes.ts', '--task-queue', env.taskQueue, '--data-dir', env.dir],
-    { cwd: ROOT, env: { ...process.env, TEMPORAL_ADDRESS: env.server.address }, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('ready\n')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${stderr}`)));
-  });
-  return child;
+  const args = ['worker', '--plugin', './test/support/test-nodes.ts', '--task-queue', env.taskQueue, '--data-dir', env.dir];
+  return (await spawnTessera(args, { TEMPORAL_ADDRESS: env.server.address })).child;
 }
 
 test('a run survives SIGKILL of its worker mid-node and completed nodes do not run again', async () => {

@@ -15,19 +15,11 @@ import { transcribeNode } from '../../nodes/transcribe/index.ts';
 import type { RecordedRequest } from '../support/fake-provider-server.ts';
 import { nodeError, runNode, startNodeEnv, type NodeEnv } from '../support/node-harness.ts';
 import { solid } from '../media/helpers.ts';
+import { CLINIC_PARAGRAPHS } from '../support/fixtures.ts';
 
 const run = promisify(execFile);
 
-const PARAGRAPHS = [
-  'The morning clinic opened at eight. The first patient was a woman of forty two who described a dry cough that had lasted three weeks.',
-  'She reported no fever and no weight loss. Her sleep had been poor because the cough was worse at night.',
-  'On examination her chest was clear. Oxygen saturation was ninety eight percent on room air, and her temperature was normal.',
-  'The doctor suggested a trial of an inhaled steroid and asked her to return in two weeks if the cough did not improve.',
-  'The second patient was a man of sixty who needed a review of his blood pressure medication. His readings at home had been stable.',
-  'He mentioned mild ankle swelling in the evenings. The doctor checked his kidney function and decided to lower the dose of his calcium channel blocker.',
-  'The third visit was a child with an ear infection. The parents were worried because she had been pulling at her ear all night.',
-  'The ear drum was red and bulging. An antibiotic was prescribed, with advice on pain relief and fluids.',
-];
+const PARAGRAPHS = CLINIC_PARAGRAPHS;
 const CLINICAL_PROMPT = 'This is a clinical consultation. Medical terminology should be preserved accurately.';
 
 let env: NodeEnv;

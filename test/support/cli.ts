@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -26,21 +26,16 @@ export function tessera(args: string[], options: { env?: Record<string, string |
   });
 }
 
-export interface DevProcess {
-  env: Record<string, string>;
+export interface TesseraProcess {
+  child: ChildProcess;
   stderr(): string;
+  /** SIGINT, then waits for the exit. */
   stop(): Promise<void>;
 }
 
-/**
- * Starts `tessera dev --no-ui` on a free port with its own data folder; `tessera run` given `env` connects
- * to it instead of starting a server of its own.
- */
-export async function startDev(dataDir: string, extraEnv: Record<string, string> = {}, args: string[] = []): Promise<DevProcess> {
-  const { freePort } = await import('../../engine/temporal/dev-server.ts');
-  const port = await freePort();
-  const env = { TESSERA_TEMPORAL_PORT: String(port), TESSERA_DATA_DIR: dataDir, TESSERA_TASK_QUEUE: `q${port}`, ...extraEnv };
-  const child = spawn(process.execPath, [`${ROOT}bin/tessera.js`, 'dev', '--no-ui', '--port', '0', ...args], {
+/** Spawns a long-running `tessera` command (worker, dev) and resolves once it prints "ready". */
+export async function spawnTessera(args: string[], env: Record<string, string>): Promise<TesseraProcess> {
+  const child = spawn(process.execPath, [`${ROOT}bin/tessera.js`, ...args], {
     cwd: ROOT,
     env: { ...process.env, TEMPORAL_ADDRESS: '', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -51,16 +46,31 @@ export async function startDev(dataDir: string, extraEnv: Record<string, string>
       stderr += c.toString();
       if (stderr.includes('ready\n')) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`tessera dev exited (${code}): ${stderr}`)));
+    child.once('exit', (code) => reject(new Error(`tessera ${args[0]} exited (${code}): ${stderr}`)));
   });
   return {
-    env,
+    child,
     stderr: () => stderr,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGINT');
       await exited;
     },
   };
+}
+
+export interface DevProcess extends TesseraProcess {
+  env: Record<string, string>;
+}
+
+/**
+ * Starts `tessera dev --no-ui` on a free port with its own data folder; `tessera run` given `env` connects
+ * to it instead of starting a server of its own.
+ */
+export async function startDev(dataDir: string, extraEnv: Record<string, string> = {}, args: string[] = []): Promise<DevProcess> {
+  const { freePort } = await import('../../engine/temporal/dev-server.ts');
+  const port = await freePort();
+  const env = { TESSERA_TEMPORAL_PORT: String(port), TESSERA_DATA_DIR: dataDir, TESSERA_TASK_QUEUE: `q${port}`, ...extraEnv };
+  return { env, ...(await spawnTessera(['dev', '--no-ui', '--port', '0', ...args], env)) };
 }

@@ -1,0 +1,31 @@
+/** Small fixtures several test files share. */
+import type { Pipeline } from '../../engine/pipeline/schema.ts';
+
+/** input "who" -> "Hello, {{name}}!" -> output "message". */
+export function greetingPipeline(name: string): Pipeline {
+  return {
+    format: 'tessera.pipeline/v1',
+    name,
+    nodes: [
+      { id: 'who', type: 'input', params: { name: 'who', kind: 'text' } },
+      { id: 'hello', type: 'text-template', params: { template: 'Hello, {{name}}!' } },
+      { id: 'result', type: 'output', params: { name: 'message' } },
+    ],
+    edges: [
+      { from: 'who.value', to: 'hello.name' },
+      { from: 'hello.text', to: 'result.value' },
+    ],
+  };
+}
+
+/** About 70 s of clinic notes when spoken by espeak-ng: long enough to need several audio chunks. */
+export const CLINIC_PARAGRAPHS = [
+  'The morning clinic opened at eight. The first patient was a woman of forty two who described a dry cough that had lasted three weeks.',
+  'She reported no fever and no weight loss. Her sleep had been poor because the cough was worse at night.',
+  'On examination her chest was clear. Oxygen saturation was ninety eight percent on room air, and her temperature was normal.',
+  'The doctor suggested a trial of an inhaled steroid and asked her to return in two weeks if the cough did not improve.',
+  'The second patient was a man of sixty who needed a review of his blood pressure medication. His readings at home had been stable.',
+  'He mentioned mild ankle swelling in the evenings. The doctor checked his kidney function and decided to lower the dose of his calcium channel blocker.',
+  'The third visit was a child with an ear infection. The parents were worried because she had been pulling at her ear all night.',
+  'The ear drum was red and bulging. An antibiotic was prescribed, with advice on pain relief and fluids.',
+];
