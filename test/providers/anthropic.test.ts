@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { AnthropicProvider } from '../../engine/providers/anthropic.ts';
 import { NodeError } from '../../engine/node-sdk/define-node.ts';
 import { contentMarker, startFakeProviders, type FakeProviders } from '../support/fake-provider-server.ts';
+import { fakeKey } from '../support/fake-keys.ts';
 
-const KEY = 'sk-ant-test-key';
+const KEY = fakeKey('sk-ant-test-');
 const MODEL = 'claude-haiku-4-5';
 const JPEG = Buffer.concat([Buffer.from('ffd8ffe0', 'hex'), contentMarker('a handwritten note')]);
 let fake: FakeProviders;

@@ -9,9 +9,10 @@ import { OpenAIProvider } from '../../engine/providers/openai.ts';
 import { parseRetryAfter, redact } from '../../engine/providers/errors.ts';
 import { NodeError } from '../../engine/node-sdk/define-node.ts';
 import { startFakeProviders, type FaultOptions, type FakeProviders, type FaultKind, type Route } from '../support/fake-provider-server.ts';
+import { fakeKey } from '../support/fake-keys.ts';
 
-const OPENAI_KEY = 'sk-test-openai-secret';
-const ANTHROPIC_KEY = 'sk-ant-test-secret';
+const OPENAI_KEY = fakeKey('sk-test-openai-');
+const ANTHROPIC_KEY = fakeKey('sk-ant-test-');
 let fake: FakeProviders;
 let openai: OpenAIProvider;
 let claude: AnthropicProvider;
@@ -155,7 +156,8 @@ test('parseRetryAfter: seconds, HTTP dates, retry-after-ms first, clamped to [0,
 });
 
 test('redact removes given secrets and anything shaped like a key', () => {
-  const text = 'key my-own-secret-value, sk-test-abc123def456, Bearer abc.def, x-api-key: zzz123, api_key="q1w2e3"';
+  const shaped = fakeKey('sk-test-');
+  const text = `key my-own-secret-value, ${shaped}, Bearer abc.def, x-api-key: zzz123, api_key="q1w2e3"`;
   const out = redact(text, ['my-own-secret-value']);
-  for (const leaked of ['my-own-secret-value', 'sk-test-abc123def456', 'abc.def', 'zzz123', 'q1w2e3']) assert.ok(!out.includes(leaked), out);
+  for (const leaked of ['my-own-secret-value', shaped, 'abc.def', 'zzz123', 'q1w2e3']) assert.ok(!out.includes(leaked), out);
 });

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { OpenAIProvider } from '../../engine/providers/openai.ts';
 import { NodeError } from '../../engine/node-sdk/define-node.ts';
 import { contentMarker, startFakeProviders, type FakeProviders } from '../support/fake-provider-server.ts';
+import { fakeKey } from '../support/fake-keys.ts';
 
-const KEY = 'sk-test-openai-key';
+const KEY = fakeKey('sk-test-openai-');
 const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), contentMarker('a red square')]);
 let fake: FakeProviders;
 let openai: OpenAIProvider;

@@ -23,6 +23,7 @@ import type { Provider, Providers, Usage } from '../../engine/providers/types.ts
 import { SqliteVectorStore } from '../../engine/vector/sqlite-store.ts';
 import type { VectorStore } from '../../engine/vector/store.ts';
 import { startFakeProviders, type FakeProviders } from './fake-provider-server.ts';
+import { fakeKey } from './fake-keys.ts';
 
 export interface ProgressReport {
   fraction: number;
@@ -101,8 +102,8 @@ export async function runNode(definition: NodeDefinition, inputs: Record<string,
 
 /** Keys the providers are configured with; none of them may ever show up in an error message. */
 export const TEST_KEYS = {
-  openai: 'sk-test-openai-harness',
-  anthropic: 'sk-ant-test-harness',
+  openai: fakeKey('sk-test-openai-'),
+  anthropic: fakeKey('sk-ant-test-'),
 };
 
 /** Embedding models the `compatible` provider says accept images (TESSERA_COMPATIBLE_IMAGE_EMBEDDING_MODELS). */
