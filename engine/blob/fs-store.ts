@@ -1,14 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileTypeFromBuffer } from 'file-type';
 import { TesseraError } from '../errors.ts';
 import type { BlobRef } from './ref.ts';
 import type { BlobStore } from './store.ts';
-import { sniffTextMime } from './sniff.ts';
+import { sniffMime } from './sniff.ts';
 
 const SNIFF_BYTES = 4100;
 
@@ -82,24 +81,6 @@ export class FsBlobStore implements BlobStore {
   pathOf(sha256: string): string {
     return path.join(this.root, sha256.slice(0, 2), sha256);
   }
-
-  /** Reads the first bytes of a stored blob (for re-sniffing). */
-  async head(sha256: string, bytes = SNIFF_BYTES): Promise<Buffer> {
-    const handle = await open(this.pathOf(sha256), 'r');
-    try {
-      const buffer = Buffer.alloc(bytes);
-      const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-      return buffer.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
-  }
-}
-
-async function sniffMime(head: Buffer, declared?: string): Promise<string> {
-  const detected = await fileTypeFromBuffer(head);
-  if (detected) return detected.mime;
-  return sniffTextMime(head) ?? declared ?? 'application/octet-stream';
 }
 
 function notFound(sha256: string): TesseraError {

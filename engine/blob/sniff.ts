@@ -1,3 +1,5 @@
+import { fileTypeFromBuffer } from 'file-type';
+
 /**
  * Magic-number sniffing (file-type) knows binary formats only; this tells text and JSON apart from
  * arbitrary bytes so that a .txt or .json input gets a useful media type.
@@ -10,4 +12,13 @@ export function sniffTextMime(head: Buffer): string | undefined {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) return 'application/json';
   return 'text/plain';
+}
+
+/**
+ * The media type of content from its first bytes: magic numbers (file-type), then text/JSON, then the
+ * declared type, then octet-stream. Used by the blob store on put and by the API when it re-sniffs.
+ */
+export async function sniffMime(head: Buffer, declared?: string): Promise<string> {
+  const detected = head.length ? await fileTypeFromBuffer(head) : undefined;
+  return detected?.mime ?? sniffTextMime(head) ?? declared ?? 'application/octet-stream';
 }

@@ -11,6 +11,10 @@ import { createProviders, ProvidersConfigError } from '../providers/index.ts';
 import type { Providers } from '../providers/types.ts';
 import { createLocalProvider } from '../media/ocr-local.ts';
 import { TesseraError } from '../errors.ts';
+import type { Worker } from '@temporalio/worker';
+import type { TemporalHandle } from '../temporal/connect.ts';
+import type { ProgressEvent } from '../worker/activities.ts';
+import { createWorker } from '../worker/create-worker.ts';
 
 export interface CommonOptions {
   dataDir?: string;
@@ -51,4 +55,22 @@ export function loadProviders(env: NodeJS.ProcessEnv = process.env): Providers {
     if (err instanceof ProvidersConfigError) throw new TesseraError('PROVIDERS_CONFIG_INVALID', err.message);
     throw err;
   }
+}
+
+/** A worker on `taskQueue` with this CLI context's registry, stores and providers. */
+export async function cliWorker(
+  ctx: CliContext,
+  temporal: TemporalHandle,
+  options: { taskQueue: string; providers?: Providers; activitiesOnly: boolean; onProgress?: (e: ProgressEvent) => void },
+): Promise<Worker> {
+  return createWorker({
+    connection: await temporal.workerConnection(),
+    namespace: temporal.namespace,
+    cacheDir: ctx.paths.cache,
+    registry: ctx.registry,
+    blobs: ctx.blobs,
+    vectors: ctx.vectors,
+    log: ctx.log,
+    ...options,
+  });
 }

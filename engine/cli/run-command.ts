@@ -12,14 +12,13 @@ import { NODE_STATUS_QUERY, startRun } from '../run/start.ts';
 import type { NodeState, RunPipelineResult } from '../run/plan.ts';
 import { compilePlan, usageTotals, type UsageTotals } from '../run/plan.ts';
 import { connectTemporal } from '../temporal/connect.ts';
-import { createWorker } from '../worker/create-worker.ts';
 import { restoreSpilled } from '../worker/spill.ts';
 import { terminateLocalOcr } from '../media/ocr-local.ts';
-import { cliContext, type CliContext, type CommonOptions } from './context.ts';
+import { cliContext, cliWorker, type CliContext, type CommonOptions } from './context.ts';
 import { parseInputFlags } from './inputs.ts';
 import { formatOutputs, writeBlobOutputs } from './outputs.ts';
 import { createProgressView, type ProgressView } from './progress.ts';
-import { formatError, printErrors } from './report.ts';
+import { printErrors } from './report.ts';
 
 export interface RunOptions extends CommonOptions {
   input?: string[];
@@ -51,19 +50,11 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
     const taskNodes = [...loaded.value.nodes.values()].filter((n) => n.definition.role === 'task').map((n) => n.node.id);
     view = options.json ? undefined : createProgressView(taskNodes);
     const progressView = view;
-    const connection = await temporal.workerConnection();
     for (const queue of [ctx.settings.taskQueue, ...[...queues].filter((q) => q !== ctx.settings.taskQueue)]) {
       workers.push(
-        await createWorker({
-          connection,
-          namespace: temporal.namespace,
+        await cliWorker(ctx, temporal, {
           taskQueue: queue,
-          cacheDir: ctx.paths.cache,
-          registry: ctx.registry,
-          blobs: ctx.blobs,
-          vectors: ctx.vectors,
           providers,
-          log: ctx.log,
           activitiesOnly: queue !== ctx.settings.taskQueue,
           onProgress: (e) => progressView?.fraction(e.nodeId, e.fraction, e.message),
         }),
@@ -158,7 +149,6 @@ export function runError(err: unknown): CodedError {
   throw err;
 }
 
-export { formatError };
 
 function formatUsage(u: UsageTotals): string {
   const parts = [`${u.calls} provider call${u.calls === 1 ? '' : 's'}`];

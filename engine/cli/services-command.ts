@@ -13,9 +13,8 @@ import { taskQueueFor } from '../run/plan.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import type { Store } from '../store/types.ts';
 import { connectTemporal } from '../temporal/connect.ts';
-import { createWorker } from '../worker/create-worker.ts';
 import type { ProgressEvent } from '../worker/activities.ts';
-import { cliContext, type CommonOptions } from './context.ts';
+import { cliContext, cliWorker, type CommonOptions } from './context.ts';
 
 export interface ServicesOptions extends CommonOptions {
   pool?: string;
@@ -51,16 +50,9 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
     const pool = options.pool ?? 'default';
     const taskQueue = taskQueueFor(ctx.settings.taskQueue, pool);
     if (runWorker) {
-      worker = await createWorker({
-        connection: await temporal.workerConnection(),
-        namespace: temporal.namespace,
+      worker = await cliWorker(ctx, temporal, {
         taskQueue,
-        cacheDir: ctx.paths.cache,
-        registry: ctx.registry,
-        blobs: ctx.blobs,
-        vectors: ctx.vectors,
         providers,
-        log: ctx.log,
         activitiesOnly: pool !== 'default',
         onProgress: (e) => progressSinks.forEach((sink) => sink(e)),
       });
@@ -81,8 +73,8 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
         },
         { host, port, authRequired, logger: { level: process.env.TESSERA_LOG_LEVEL ?? 'warn' }, ready: async () => temporalAnswers(temporal.client) },
       );
-      const tracker = (api as ApiServer & { tracker?: { onProgress(e: ProgressEvent): void } }).tracker;
-      if (tracker) progressSinks.push((e) => tracker.onProgress(e));
+      const { tracker } = api;
+      progressSinks.push((e) => tracker.onProgress(e));
     }
 
     const lines = [`tessera ${mode}: data folder ${ctx.settings.dataDir}`];

@@ -3,6 +3,7 @@
  * no unknown names, each value of its declared kind. Defaults fill what is missing.
  */
 import { isBlobRef } from '../blob/ref.ts';
+import { mediaKindAccepts } from '../blob/media-kind.ts';
 import { codedError, type CodedError } from '../errors.ts';
 import { elementKind, isListKind, type PortKind } from '../ports.ts';
 import type { ValidPipeline } from '../pipeline/validate.ts';
@@ -80,11 +81,8 @@ export function kindProblem(value: unknown, kind: PortKind): string | undefined 
     }
     default: {
       if (!isBlobRef(value)) return 'expected a blob reference { sha256, mime, size } (upload the file first)';
-      const mime = value.mime;
-      if (kind === 'image' && !mime.startsWith('image/')) return `the file is ${mime}, not an image`;
-      if (kind === 'audio' && !(mime.startsWith('audio/') || mime.startsWith('video/') || mime === 'application/ogg')) {
-        return `the file is ${mime}, not audio`;
-      }
+      if (kind === 'image' && !mediaKindAccepts('image', value.mime)) return `the file is ${value.mime}, not an image`;
+      if (kind === 'audio' && !mediaKindAccepts('audio', value.mime)) return `the file is ${value.mime}, not audio`;
       return undefined;
     }
   }

@@ -2,13 +2,8 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { mediaKindAccepts } from '../../engine/blob/media-kind.ts';
 import { defineNode, NodeError } from '../../engine/node-sdk/define-node.ts';
-
-const MIME_PREFIX: Record<string, (mime: string) => boolean> = {
-  image: (m) => m.startsWith('image/'),
-  audio: (m) => m.startsWith('audio/') || m === 'video/webm' || m === 'video/mp4' || m === 'application/ogg',
-  document: (m) => m === 'application/pdf' || m.startsWith('text/') || m === 'application/json' || m.startsWith('image/'),
-};
 
 /** Loads a file from the worker's disk into the blob store (media) or as text. For CLI and local use. */
 export const loadFileNode = defineNode({
@@ -30,7 +25,7 @@ export const loadFileNode = defineNode({
     if (!info?.isFile()) throw new NodeError('INPUT_FILE_NOT_FOUND', `File "${params.path}" does not exist or is not a file.`);
     if (params.kind === 'text') return { value: await readFile(file, 'utf8') };
     const ref = await ctx.blobs.put(createReadStream(file), { name: path.basename(file) });
-    if (!MIME_PREFIX[params.kind](ref.mime)) {
+    if (!mediaKindAccepts(params.kind, ref.mime)) {
       throw new NodeError('NODE_INPUT_INVALID', `File "${params.path}" is ${ref.mime}, not ${params.kind}.`);
     }
     return { value: ref };

@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { mediaKindAccepts } from '../../engine/blob/media-kind.ts';
 import { defineNode, NodeError } from '../../engine/node-sdk/define-node.ts';
 import { splitAudio, stitchTranscripts, type ChunkTranscript } from '../../engine/media/audio.ts';
 import { writeTempFile } from '../../engine/media/temp.ts';
 import { modelParam, providerParam, resolveModel } from '../common/params.ts';
 import { CLINICAL_TRANSCRIPTION_PROMPT } from '../common/prompts.ts';
-
-const AUDIO_MIME = /^(audio\/|video\/webm$|video\/mp4$|application\/ogg$)/;
 
 /**
  * Speech to text. Audio over the provider's upload limit or the chunk duration is split with ffmpeg (at
@@ -32,7 +31,7 @@ export const transcribeNode = defineNode({
   outputs: { text: { kind: 'text' }, segments: { kind: 'json' }, language: { kind: 'text' } },
   execution: { startToCloseTimeout: '60m', heartbeatTimeout: '2m', retry: { maximumAttempts: 5, initialInterval: '5s' } },
   run: async (ctx, inputs, params) => {
-    if (!AUDIO_MIME.test(inputs.audio.mime)) {
+    if (!mediaKindAccepts('audio', inputs.audio.mime)) {
       throw new NodeError('MEDIA_UNSUPPORTED', `The audio input is ${inputs.audio.mime}; expected wav, mp3, m4a, ogg, webm or flac.`);
     }
     const stt = ctx.providers.require(params.provider, 'transcribe');

@@ -15,11 +15,9 @@ import { FsBlobStore } from '../../engine/blob/fs-store.ts';
 import { createLogger } from '../../engine/logger.ts';
 import { SqliteStore } from '../../engine/store/sqlite-store.ts';
 import { startDevServer, type DevServer } from '../../engine/temporal/dev-server.ts';
-import { SqliteVectorStore } from '../../engine/vector/sqlite-store.ts';
-import { createWorker } from '../../engine/worker/create-worker.ts';
 import { ensureTemporalRuntime } from '../../engine/worker/runtime.ts';
 import { createRegistry } from '../../nodes/index.ts';
-import { BUNDLE_CACHE } from './temporal-env.ts';
+import { testWorker } from './temporal-env.ts';
 import { testNodes } from './test-nodes.ts';
 
 export interface ApiResponse<T = any> {
@@ -73,15 +71,12 @@ export async function startApiEnv(options: ApiEnvOptions = {}): Promise<ApiEnv> 
   const start = () => startApiServer(deps, { host: '127.0.0.1', port: 0, authRequired: options.authRequired ?? false });
   let api = await start();
 
-  const worker: Worker = await createWorker({
+  const worker: Worker = await testWorker({
     connection: native,
-    namespace: 'default',
     taskQueue,
-    cacheDir: BUNDLE_CACHE,
+    dir,
     registry,
     blobs,
-    vectors: new SqliteVectorStore(path.join(dir, 'vectors.db')),
-    log,
     // Progress of this in-process worker becomes node.progress events of whichever API is up.
     onProgress: (e) => api.tracker.onProgress(e),
   });

@@ -14,12 +14,32 @@ import { validatePipeline, type ValidPipeline } from '../../engine/pipeline/vali
 import { startDevServer, type DevServer } from '../../engine/temporal/dev-server.ts';
 import { startRun } from '../../engine/run/start.ts';
 import { createWorker } from '../../engine/worker/create-worker.ts';
+import type { ProgressEvent } from '../../engine/worker/activities.ts';
 import { ensureTemporalRuntime } from '../../engine/worker/runtime.ts';
 import { createRegistry } from '../../nodes/index.ts';
 import { SqliteVectorStore } from '../../engine/vector/sqlite-store.ts';
 import { testNodes } from './test-nodes.ts';
 
 export const BUNDLE_CACHE = path.join(os.tmpdir(), 'tessera-test-bundle-cache');
+
+/** A worker for tests: the shared bundle cache, a vector store in `dir`, silent logs. */
+export function testWorker(options: {
+  connection: NativeConnection;
+  taskQueue: string;
+  dir: string;
+  registry: NodeRegistry;
+  blobs: FsBlobStore;
+  onProgress?: (e: ProgressEvent) => void;
+}): Promise<Worker> {
+  const { dir, ...rest } = options;
+  return createWorker({
+    namespace: 'default',
+    cacheDir: BUNDLE_CACHE,
+    vectors: new SqliteVectorStore(path.join(dir, 'vectors.db')),
+    log: createLogger('silent'),
+    ...rest,
+  });
+}
 
 export interface TemporalEnv {
   server: DevServer;
@@ -62,16 +82,7 @@ export async function createTemporalEnv(): Promise<TemporalEnv> {
     taskQueue,
     validate,
     async startWorker() {
-      const worker = await createWorker({
-        connection: native,
-        namespace: 'default',
-        taskQueue,
-        cacheDir: BUNDLE_CACHE,
-        registry,
-        blobs,
-        vectors: new SqliteVectorStore(path.join(dir, 'vectors.db')),
-        log: createLogger('silent'),
-      });
+      const worker = await testWorker({ connection: native, taskQueue, dir, registry, blobs });
       const entry = { worker, running: worker.run() };
       workers.push(entry);
       return entry;

@@ -6,7 +6,6 @@ import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { TesseraError } from '../../errors.ts';
 import { apiError } from '../errors.ts';
-import { bareMediaType } from './media-kind.ts';
 
 export interface UploadSource {
   stream: Readable;
@@ -43,4 +42,10 @@ export function clientError(err: unknown): Error {
   const status = (err as { statusCode?: number }).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return err as Error;
   return apiError('REQUEST_INVALID', `The upload could not be read: ${(err as Error)?.message ?? String(err)}`);
+}
+
+/** The media type without parameters ("text/plain; charset=utf-8" -> "text/plain"), or undefined. */
+function bareMediaType(header: string | undefined): string | undefined {
+  const type = header?.split(';')[0].trim().toLowerCase();
+  return type && /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(type) ? type : undefined;
 }

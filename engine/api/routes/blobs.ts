@@ -12,13 +12,14 @@ import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
 import { parseRange } from '../blobs/byte-range.ts';
 import { ErrorBody } from '../error-body.ts';
-import { kindAccepts, MEDIA_KINDS, sniffHead, type MediaKind } from '../blobs/media-kind.ts';
+import { MEDIA_PORT_KINDS, mediaKindAccepts, type MediaPortKind } from '../../blob/media-kind.ts';
+import { sniffMime } from '../../blob/sniff.ts';
 import { feed, SNIFF_BYTES, uploadGuard } from '../blobs/upload-guard.ts';
 import { uploadSource } from '../blobs/upload-source.ts';
 
 const UploadQuery = z.object({
   name: z.string().min(1).max(255).optional().describe('File name recorded in the reference (else the multipart filename).'),
-  kind: z.enum(MEDIA_KINDS).optional().describe('Refuse (415) bytes that are not of this kind.'),
+  kind: z.enum(MEDIA_PORT_KINDS).optional().describe('Refuse (415) bytes that are not of this kind.'),
 });
 
 const ShaParams = z.object({ sha256: z.string().max(200).describe('The blob\'s SHA-256 (64 lowercase hex digits).') });
@@ -86,10 +87,10 @@ export function blobsRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 }
 
-async function checkKind(kind: MediaKind, head: Buffer, declared?: string): Promise<void> {
-  const mime = await sniffHead(head, declared);
+async function checkKind(kind: MediaPortKind, head: Buffer, declared?: string): Promise<void> {
+  const mime = await sniffMime(head, declared);
   const what = { image: 'an image', audio: 'audio', document: 'a document' }[kind];
-  if (!kindAccepts(kind, mime)) throw apiError('UNSUPPORTED_MEDIA', `The upload is ${mime}, not ${what}.`, { mime, kind });
+  if (!mediaKindAccepts(kind, mime)) throw apiError('UNSUPPORTED_MEDIA', `The upload is ${mime}, not ${what}.`, { mime, kind });
 }
 
 /** Only the last path segment, without control characters: names end up as file names on download. */
@@ -118,7 +119,7 @@ async function download(deps: ApiDeps, request: FastifyRequest, reply: FastifyRe
   const { start, end } = range.kind === 'range' ? range : { start: 0, end: stat.size - 1 };
   if (range.kind === 'range') reply.status(206).header('content-range', `bytes ${start}-${end}/${stat.size}`);
   void reply
-    .header('content-type', await sniffHead(await readHead(deps, sha256, stat.size)))
+    .header('content-type', await sniffMime(await readHead(deps, sha256, stat.size)))
     .header('content-length', String(end - start + 1))
     // User-supplied bytes served from the API's origin must never run as a page.
     .header('x-content-type-options', 'nosniff')
