@@ -13,28 +13,11 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { after, before, describe, test } from 'node:test';
 import { startApiEnv, type ApiEnv } from '../support/api-env.ts';
+import { wavBytes } from '../support/fixtures.ts';
 
 const PNG = readFileSync(new URL('../fixtures/pixel.png', import.meta.url));
 const MB = 1024 * 1024;
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-/** A mono 8 kHz 16-bit WAV of silence. */
-function wav(samples = 800): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + samples * 2, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(8000, 24);
-  header.writeUInt32LE(16000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(samples * 2, 40);
-  return Buffer.concat([header, Buffer.alloc(samples * 2)]);
-}
 
 /** Every file under the blob store (blobs and temp files), relative to its root. */
 function storedFiles(env: ApiEnv): string[] {
@@ -90,7 +73,7 @@ describe('blobs', () => {
     assert.equal(png.json.mime, 'image/png');
     assert.equal((await download(env, png.json.sha256)).headers.get('content-type'), 'image/png');
 
-    const audio = await upload(env, wav(), '', 'image/jpeg');
+    const audio = await upload(env, wavBytes(), '', 'image/jpeg');
     assert.equal(audio.json.mime, 'audio/wav');
     // JSON and text bodies are uploads like any other (stored, not parsed).
     const json = await upload(env, '{"not": "parsed"', '', 'application/json');
@@ -120,12 +103,12 @@ describe('blobs', () => {
     const refused = await upload(env, 'just some text, not a picture', '?kind=image');
     assert.equal(refused.status, 415);
     assert.equal(refused.json.error.code, 'UNSUPPORTED_MEDIA');
-    const wavRefused = await upload(env, wav(4000), '?kind=image');
+    const wavRefused = await upload(env, wavBytes(4000), '?kind=image');
     assert.equal(wavRefused.status, 415);
     assert.equal(wavRefused.json.error.details.mime, 'audio/wav');
     assert.deepEqual(storedFiles(env), before);
 
-    assert.equal((await upload(env, wav(), '?kind=audio')).status, 201);
+    assert.equal((await upload(env, wavBytes(), '?kind=audio')).status, 201);
     assert.equal((await upload(env, PNG, '?kind=image')).status, 201);
     assert.equal((await upload(env, PNG, '?kind=document')).status, 201);
     assert.equal((await upload(env, 'plain text', '?kind=document')).status, 201);

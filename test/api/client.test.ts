@@ -12,7 +12,8 @@ import { ApiClientError, TesseraClient } from '../../engine/api/client/client.ts
 import { remoteRun } from '../../engine/cli/remote-run.ts';
 import type { RunEvent } from '../../engine/store/types.ts';
 import { startApiEnv, type ApiEnv } from '../support/api-env.ts';
-import { greetingPipeline, sleepPipeline, wavBytes } from '../support/api-runs.ts';
+import { greetingPipeline, sleepPipeline } from '../support/api-runs.ts';
+import { wavBytes } from '../support/fixtures.ts';
 
 let env: ApiEnv;
 let api: TesseraClient;

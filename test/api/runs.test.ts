@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startApiEnv, type ApiEnv } from '../support/api-env.ts';
-import { failingPipeline, flakyPipeline, greetingPipeline, readSse, savePipeline, sleepPipeline, uploadBytes, waitUntilFinished, wavBytes, type SseEvent } from '../support/api-runs.ts';
+import { failingPipeline, flakyPipeline, greetingPipeline, readSse, savePipeline, sleepPipeline, uploadBytes, waitUntilFinished, type SseEvent } from '../support/api-runs.ts';
+import { wavBytes } from '../support/fixtures.ts';
 
 let env: ApiEnv;
 let greetingId: string;

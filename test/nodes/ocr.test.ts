@@ -10,6 +10,7 @@ import { contentMarker } from '../support/fake-provider-server.ts';
 import { nodeError, runNode, startNodeEnv, type NodeEnv } from '../support/node-harness.ts';
 import { characterErrorRate, solid, textImage } from '../media/helpers.ts';
 import { makePdf } from '../media/pdf-fixture.ts';
+import { wavBytes } from '../support/fixtures.ts';
 
 let env: NodeEnv;
 before(async () => {
@@ -94,27 +95,8 @@ test('a vision-model PDF: each rendered page goes out as a PNG with the verbatim
   }
 });
 
-/** A valid 0.1 s silent WAV (mono, 8 kHz, 16 bit). */
-function wav(): Buffer {
-  const samples = Buffer.alloc(1600);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + samples.length, 4);
-  header.write('WAVEfmt ', 8, 'ascii');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(8000, 24);
-  header.writeUInt32LE(16000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(samples.length, 40);
-  return Buffer.concat([header, samples]);
-}
-
 test('an audio blob as the document is MEDIA_UNSUPPORTED, for both providers, before any call', async () => {
-  const audio = await env.put(wav(), 'voice.wav');
+  const audio = await env.put(wavBytes(), 'voice.wav');
   assert.match(audio.mime, /^audio\//);
   for (const provider of ['local', 'openai']) {
     const ctx = env.context();

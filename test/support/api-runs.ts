@@ -1,5 +1,5 @@
 /**
- * Helpers of the run API tests: test pipelines, a small WAV file, saving pipelines and uploading blobs
+ * Helpers of the run API tests: test pipelines, saving pipelines and uploading blobs
  * through the API, and reading a Server-Sent Events stream to its end (with an independent parser).
  */
 import type { Pipeline } from '../../engine/pipeline/schema.ts';
@@ -65,25 +65,6 @@ export function sleepPipeline(ms: number): Pipeline {
       { from: 'slow.out', to: 'out.value' },
     ],
   );
-}
-
-/** A mono 8 kHz 16-bit WAV of silence. */
-export function wavBytes(samples = 800): Buffer {
-  const data = Buffer.alloc(samples * 2);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(8000, 24);
-  header.writeUInt32LE(16000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
 }
 
 /** Saves a pipeline through POST /pipelines; returns its id. */

@@ -29,3 +29,22 @@ export const CLINIC_PARAGRAPHS = [
   'The third visit was a child with an ear infection. The parents were worried because she had been pulling at her ear all night.',
   'The ear drum was red and bulging. An antibiotic was prescribed, with advice on pain relief and fluids.',
 ];
+
+/** A mono 8 kHz 16-bit WAV of silence. */
+export function wavBytes(samples = 800): Buffer {
+  const data = Buffer.alloc(samples * 2);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(8000, 24);
+  header.writeUInt32LE(16000, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}
