@@ -3,6 +3,7 @@
  * variable Tessera honours is listed here and in the README.
  */
 import path from 'node:path';
+import { parseByteSize } from './byte-size.ts';
 
 export interface TemporalSettings {
   /** Set: connect to this cluster. Unset: run the embedded dev server. */
@@ -41,6 +42,15 @@ export function loadSettings(overrides: { dataDir?: string; taskQueue?: string }
       cliPath: env.TEMPORAL_CLI_PATH || undefined,
     },
   };
+}
+
+const DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
+
+/** The API's upload limit: the --max-upload flag, else TESSERA_MAX_UPLOAD_BYTES, else 1 GiB; units allowed (byte-size.ts). */
+export function maxUploadBytes(flag: string | undefined, env = process.env): number {
+  if (flag !== undefined) return parseByteSize(flag, '--max-upload');
+  if (env.TESSERA_MAX_UPLOAD_BYTES) return parseByteSize(env.TESSERA_MAX_UPLOAD_BYTES, 'TESSERA_MAX_UPLOAD_BYTES');
+  return DEFAULT_MAX_UPLOAD_BYTES;
 }
 
 export function dataPaths(dataDir: string) {

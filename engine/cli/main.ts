@@ -50,7 +50,7 @@ function program(): Command {
       .option('--port <port>', 'API port (env TESSERA_API_PORT, default 8080)')
       .option('--auth', 'require API keys')
       .option('--no-auth', 'do not require API keys (only allowed on 127.0.0.1)')
-      .option('--max-upload <bytes>', 'largest upload (env TESSERA_MAX_UPLOAD_BYTES, default 1 GiB)');
+      .option('--max-upload <size>', 'largest upload: bytes, or with a unit such as 500MB or 2GiB (env TESSERA_MAX_UPLOAD_BYTES, default 1GiB)');
 
   api(common(cli.command('serve').description('run the HTTP API (API keys required by default)')))
     .option('--worker', 'also run a worker in this process')

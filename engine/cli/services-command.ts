@@ -14,6 +14,7 @@ import { SqliteStore } from '../store/sqlite-store.ts';
 import type { Store } from '../store/types.ts';
 import { connectTemporal } from '../temporal/connect.ts';
 import type { ProgressEvent } from '../worker/activities.ts';
+import { maxUploadBytes } from '../config.ts';
 import { cliContext, cliWorker, type CommonOptions } from './context.ts';
 
 export interface ServicesOptions extends CommonOptions {
@@ -31,9 +32,11 @@ export interface ServicesOptions extends CommonOptions {
 type Mode = 'worker' | 'serve' | 'dev';
 
 export async function servicesCommand(options: ServicesOptions, mode: Mode): Promise<number> {
-  const ctx = await cliContext(options);
   const runWorker = mode === 'worker' || (mode === 'dev' && options.worker !== false) || (mode === 'serve' && options.worker === true);
   const runApi = mode === 'serve' || (mode === 'dev' && options.api !== false);
+  // Settings that can be wrong are checked before anything is opened or started.
+  const uploadLimit = runApi ? maxUploadBytes(options.maxUpload) : 0;
+  const ctx = await cliContext(options);
   const host = options.host ?? process.env.TESSERA_API_HOST ?? '127.0.0.1';
   const port = Number(options.port ?? process.env.TESSERA_API_PORT ?? 8080);
   const envAuth = process.env.TESSERA_AUTH === 'off' ? false : process.env.TESSERA_AUTH === 'on' ? true : undefined;
@@ -68,7 +71,7 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
           taskQueue: ctx.settings.taskQueue,
           log: ctx.log,
           metrics: createMetrics(),
-          maxUploadBytes: Number(options.maxUpload ?? process.env.TESSERA_MAX_UPLOAD_BYTES ?? 1024 * 1024 * 1024),
+          maxUploadBytes: uploadLimit,
           publicUrl: process.env.TESSERA_PUBLIC_URL,
         },
         { host, port, authRequired, logger: { level: process.env.TESSERA_LOG_LEVEL ?? 'warn' }, ready: async () => temporalAnswers(temporal.client) },
