@@ -105,7 +105,7 @@ async function connectWorkers(server: DevServer, dir: string, log: (message: str
       if (!result.ok) throw new Error(`invalid bench pipeline: ${JSON.stringify(result.errors)}`);
       return result.value;
     },
-    startPipeline: (valid, inputs = {}) => startRun(client, valid, inputs, { taskQueue: TESSERA_QUEUE }),
+    startPipeline: (valid, inputs = {}) => startRun(client, valid, inputs, { taskQueue: TESSERA_QUEUE, origin: 'cli' }),
     startBare: (workflow, args) =>
       client.workflow.start(workflow, { taskQueue: BARE_QUEUE, workflowId: `bare-${++counter}-${Date.now()}`, args }),
     async close() {

@@ -22,14 +22,19 @@ export interface TemporalSettings {
 export interface Settings {
   dataDir: string;
   taskQueue: string;
+  /** Folders that runs not started by the local CLI may read files under (absolute); empty: none. */
+  fileRoots: string[];
   temporal: TemporalSettings;
 }
 
-export function loadSettings(overrides: { dataDir?: string; taskQueue?: string } = {}, env = process.env): Settings {
+export function loadSettings(overrides: { dataDir?: string; taskQueue?: string; fileRoots?: string[] } = {}, env = process.env): Settings {
   const address = env.TEMPORAL_ADDRESS || undefined;
+  // TESSERA_FILE_ROOTS is a list like PATH (":" on Unix, ";" on Windows); --file-root flags replace it.
+  const fileRoots = overrides.fileRoots?.length ? overrides.fileRoots : (env.TESSERA_FILE_ROOTS ?? '').split(path.delimiter);
   return {
     dataDir: path.resolve(overrides.dataDir ?? env.TESSERA_DATA_DIR ?? '.tessera'),
     taskQueue: overrides.taskQueue ?? env.TESSERA_TASK_QUEUE ?? 'tessera',
+    fileRoots: fileRoots.filter((r) => r.trim() !== '').map((r) => path.resolve(r)),
     temporal: {
       address,
       namespace: env.TEMPORAL_NAMESPACE || 'default',

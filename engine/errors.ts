@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   BLOB_NOT_FOUND: { status: 404, message: 'No blob has this hash.' },
   NODE_FAILED: { status: 500, message: 'A node failed while running; the run stopped.' },
   NODE_INPUT_INVALID: { status: 400, message: 'A node received an input it cannot use.' },
+  NODE_NOT_ALLOWED: { status: 400, message: 'The node reads the worker\'s disk, which pipelines sent through the API may not do on this server.' },
+  FILE_NOT_ALLOWED: { status: 400, message: 'The file is outside the folders runs may read (TESSERA_FILE_ROOTS), or inside the data folder or a system folder.' },
   RUN_CANCELLED: { status: 409, message: 'The run was cancelled.' },
   RUN_TIMED_OUT: { status: 504, message: 'The run did not finish in time.' },
   TEMPORAL_UNREACHABLE: { status: 503, message: 'The Temporal server cannot be reached.' },

@@ -77,6 +77,8 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
       version: node.version,
       params: node.params,
       inputs: gatherInputs(node, values),
+      // Only when the plan has one, so that activity inputs of older runs replay unchanged.
+      ...(plan.origin ? { origin: plan.origin } : {}),
     };
     const settled = scope
       .run(() => activities.runNode(request))

@@ -3,6 +3,7 @@ import type { BlobStore } from '../blob/store.ts';
 import type { Logger } from '../logger.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
 import type { Store } from '../store/types.ts';
+import type { FilePolicy } from '../files/policy.ts';
 import type { Metrics } from './metrics.ts';
 import type { RunTracker } from './runs/run-tracker.ts';
 
@@ -16,6 +17,11 @@ export interface ApiDeps {
   taskQueue: string;
   log: Logger;
   metrics: Metrics;
+  /**
+   * Folders that pipelines sent through the API may read on the workers' disk (load-file and other
+   * nodes declaring access.localFiles). Unset or no roots: such pipelines are refused (NODE_NOT_ALLOWED).
+   */
+  localFiles?: FilePolicy;
   /** Largest accepted upload in bytes. */
   maxUploadBytes: number;
   /** Public base URL of the API (for webhook URLs); defaults to the request's host. */

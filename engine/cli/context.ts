@@ -15,11 +15,14 @@ import type { Worker } from '@temporalio/worker';
 import type { TemporalHandle } from '../temporal/connect.ts';
 import type { ProgressEvent } from '../worker/activities.ts';
 import { createWorker } from '../worker/create-worker.ts';
+import { filePolicy, type FilePolicy } from '../files/policy.ts';
 
 export interface CommonOptions {
   dataDir?: string;
   taskQueue?: string;
   plugin?: string[];
+  /** --file-root (repeatable): folders API runs may read (replaces TESSERA_FILE_ROOTS). */
+  fileRoot?: string[];
 }
 
 export interface CliContext {
@@ -29,16 +32,19 @@ export interface CliContext {
   vectors: VectorStore;
   log: Logger;
   paths: ReturnType<typeof dataPaths>;
+  /** What runs that do not come from the local CLI may read: the roots, never the data folder. */
+  files: FilePolicy;
   /** The worker's AI providers, from the environment (read when a worker is about to start). */
   loadProviders(): Providers;
 }
 
 export async function cliContext(options: CommonOptions): Promise<CliContext> {
-  const settings = loadSettings({ dataDir: options.dataDir, taskQueue: options.taskQueue });
+  const settings = loadSettings({ dataDir: options.dataDir, taskQueue: options.taskQueue, fileRoots: options.fileRoot });
   const paths = dataPaths(settings.dataDir);
   return {
     settings,
     paths,
+    files: filePolicy(settings.fileRoots, settings.dataDir),
     registry: createRegistry(await loadPlugins(options.plugin ?? [])),
     blobs: new FsBlobStore(paths.blobs),
     vectors: new SqliteVectorStore(paths.vectors),
@@ -70,6 +76,7 @@ export async function cliWorker(
     registry: ctx.registry,
     blobs: ctx.blobs,
     vectors: ctx.vectors,
+    files: ctx.files,
     log: ctx.log,
     ...options,
   });

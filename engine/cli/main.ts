@@ -40,12 +40,15 @@ function program(): Command {
       else setExit(await runCommand(file, options));
     });
 
-  common(cli.command('worker').description('run a worker (needs a running server: TEMPORAL_ADDRESS or tessera dev)'))
+  const fileRoots = (command: Command) =>
+    command.option('--file-root <dir>', 'a folder runs started through the API may read files under (repeatable; env TESSERA_FILE_ROOTS; default none)', collect);
+
+  fileRoots(common(cli.command('worker').description('run a worker (needs a running server: TEMPORAL_ADDRESS or tessera dev)')))
     .option('--pool <name>', 'worker pool to serve (default "default")')
     .action(async (options) => setExit(await servicesCommand(options, 'worker')));
 
   const api = (command: Command) =>
-    command
+    fileRoots(command)
       .option('--host <host>', 'address the API binds to (env TESSERA_API_HOST, default 127.0.0.1)')
       .option('--port <port>', 'API port (env TESSERA_API_PORT, default 8080)')
       .option('--auth', 'require API keys')

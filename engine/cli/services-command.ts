@@ -68,6 +68,7 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
           client: temporal.client,
           registry: ctx.registry,
           blobs: ctx.blobs,
+          localFiles: ctx.files,
           taskQueue: ctx.settings.taskQueue,
           log: ctx.log,
           metrics: createMetrics(),
@@ -84,6 +85,10 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
     lines.push(temporal.devServer ? `embedded Temporal server at ${temporal.address}` : `Temporal at ${temporal.address}`);
     if (temporal.uiUrl) lines.push(`Temporal UI: ${temporal.uiUrl}`);
     if (worker) lines.push(`worker on task queue "${taskQueue}"`);
+    if (worker || api) {
+      const roots = ctx.files.roots;
+      lines.push(roots.length ? `local files: API runs may read under ${roots.join(', ')} (not the data folder)` : 'local files: API runs may not read the worker\'s disk (no --file-root)');
+    }
     if (api) {
       lines.push(`API: ${api.url}/api/v1 (OpenAPI: ${api.url}/api/v1/openapi.json)`);
       lines.push(authRequired ? 'API keys required (create one: tessera keys create <name>)' : 'API keys NOT required: auth is off because the API is bound to 127.0.0.1 only');

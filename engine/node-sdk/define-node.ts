@@ -44,6 +44,26 @@ export interface ExecutionSpec {
 /** What the engine runs inline in the workflow instead of as an activity. */
 export type NodeRole = 'task' | 'input' | 'output';
 
+/**
+ * What a node reaches outside the blob store and providers. A node that reads the worker's disk must
+ * declare `localFiles`: pipelines that arrive through the API are refused when they contain one (unless
+ * allowed folders are configured), and only declaring nodes get a working `ctx.files`.
+ */
+export interface NodeAccess<P = unknown> {
+  /** `paths`: the worker paths the params name, checked against the allowed folders at validation. */
+  localFiles?: { paths(params: P): string[] };
+}
+
+/** The worker's disk as a node may see it (see engine/files/). */
+export interface LocalFiles {
+  /**
+   * The absolute path to read for a path a pipeline gave. Runs from the local CLI may read what the
+   * user can; other runs only under the worker's allowed folders (symlinks resolved). Refusals are
+   * non-retryable NodeErrors (FILE_NOT_ALLOWED, INPUT_FILE_NOT_FOUND) naming the path as given.
+   */
+  resolve(given: string): Promise<string>;
+}
+
 export interface NodeContext {
   readonly runId: string;
   readonly nodeId: string;
@@ -53,6 +73,8 @@ export interface NodeContext {
   readonly providers: Providers;
   /** Named vector collections (embedded SQLite by default). */
   readonly vectors: VectorStore;
+  /** Paths on the worker's disk; refuses everything unless the node declares `access.localFiles`. */
+  readonly files: LocalFiles;
   readonly log: Logger;
   /** Reports progress (0..1) and heartbeats; call it in long loops. */
   progress(fraction: number, message?: string): void;
@@ -82,6 +104,7 @@ export interface NodeDefinitionInput<S extends z.ZodType, I extends Ports<z.infe
   inputs: I;
   outputs: O;
   execution?: Partial<Omit<ExecutionSpec, 'retry'>> & { retry?: RetrySpec };
+  access?: NodeAccess<z.infer<S>>;
   /** Static checks beyond the params schema, run at validation time (e.g. a model that cannot take images). */
   check?: (params: z.infer<S>, graph: GraphInfo) => string[];
   run(ctx: NodeContext, inputs: RunValues<I>, params: z.infer<S>): Promise<Partial<RunValues<O>>> | Partial<RunValues<O>>;
@@ -102,6 +125,7 @@ export interface NodeDefinition {
   readonly role: NodeRole;
   readonly params: z.ZodType;
   readonly execution: ExecutionSpec;
+  readonly access: NodeAccess;
   inputsFor(params: unknown): PortMap;
   outputsFor(params: unknown): PortMap;
   /** The static ports, or the ports for default params when they are dynamic (for the catalog). */
@@ -139,6 +163,7 @@ export function defineNode<S extends z.ZodType, I extends Ports<z.infer<S>>, O e
     role: spec.role ?? 'task',
     params: spec.params,
     execution: { ...DEFAULT_EXECUTION, ...execution, retry: { ...DEFAULT_EXECUTION.retry, ...retry } },
+    access: (spec.access ?? {}) as NodeAccess,
     inputsFor: resolve(spec.inputs as Ports<never>),
     outputsFor: resolve(spec.outputs as Ports<never>),
     staticInputs: typeof spec.inputs === 'function' ? undefined : (spec.inputs as PortMap),

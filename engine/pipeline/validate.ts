@@ -7,6 +7,8 @@ import { codedError, type CodedError } from '../errors.ts';
 import { acceptsManyEdges, connectionRule } from '../ports.ts';
 import type { NodeDefinition, PortMap, PortSpec } from '../node-sdk/define-node.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
+import type { FilePolicy } from '../files/policy.ts';
+import { checkLocalFiles } from './local-files-check.ts';
 import { PipelineSchema, type Pipeline, type PipelineEdge, type PipelineNode } from './schema.ts';
 import { findCycle } from './graph.ts';
 
@@ -34,22 +36,31 @@ export interface ValidPipeline {
 
 export type ValidationResult = { ok: true; value: ValidPipeline } | { ok: false; errors: CodedError[] };
 
+export interface ValidateOptions {
+  /**
+   * Set for pipelines that arrive from outside the machine (the API): nodes that read the worker's disk
+   * are refused unless the policy has roots, and the paths they name must lie under them. Unset (the
+   * local CLI): no such check.
+   */
+  localFiles?: FilePolicy;
+}
+
 /** Validates pipeline text (the content of a file or request body). */
-export function validatePipelineText(text: string, registry: NodeRegistry): ValidationResult {
+export function validatePipelineText(text: string, registry: NodeRegistry, options: ValidateOptions = {}): ValidationResult {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
     return { ok: false, errors: [codedError('FILE_NOT_JSON', `The pipeline is not valid JSON: ${(err as Error).message}`)] };
   }
-  return validatePipeline(data, registry);
+  return validatePipeline(data, registry, options);
 }
 
 /** Validates an already-parsed pipeline document. */
-export function validatePipeline(data: unknown, registry: NodeRegistry): ValidationResult {
+export function validatePipeline(data: unknown, registry: NodeRegistry, options: ValidateOptions = {}): ValidationResult {
   const parsed = PipelineSchema.safeParse(data);
   if (!parsed.success) return { ok: false, errors: schemaErrors(parsed.error, data) };
-  return validateGraph(parsed.data, registry);
+  return validateGraph(parsed.data, registry, options);
 }
 
 function schemaErrors(error: z.ZodError, data: unknown): CodedError[] {
@@ -71,7 +82,7 @@ function nodeIdAt(data: unknown, index: number): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-function validateGraph(pipeline: Pipeline, registry: NodeRegistry): ValidationResult {
+function validateGraph(pipeline: Pipeline, registry: NodeRegistry, options: ValidateOptions): ValidationResult {
   const errors: CodedError[] = [];
   const nodes = new Map<string, ResolvedNode>();
   const seen = new Set<string>();
@@ -92,6 +103,7 @@ function validateGraph(pipeline: Pipeline, registry: NodeRegistry): ValidationRe
   const edges = resolveEdges(pipeline.edges, seen, nodes, errors);
   checkRequiredInputs(nodes, pipeline.edges, errors);
   runNodeChecks(nodes, pipeline.edges, errors);
+  if (options.localFiles) errors.push(...checkLocalFiles(nodes, options.localFiles));
 
   const cycle = findCycle([...seen], pipeline.edges.map((e) => ({ from: e.from.split('.')[0], to: e.to.split('.')[0] })));
   if (cycle) {

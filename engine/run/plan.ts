@@ -4,6 +4,7 @@
  * never touches the registry, and a saved pipeline changing later cannot change a running run.
  */
 import type { NodeRole } from '../node-sdk/define-node.ts';
+import type { RunOrigin } from '../files/policy.ts';
 import type { ValidPipeline } from '../pipeline/validate.ts';
 import type { Usage } from '../providers/types.ts';
 import { isListKind } from '../ports.ts';
@@ -42,6 +43,11 @@ export interface PlanNode {
 export interface RunPlan {
   pipelineName: string;
   nodes: PlanNode[];
+  /**
+   * Who started the run: `cli` (the local `tessera run`) may read any file the user can; anything else,
+   * including plans recorded before this field existed, reads only under the worker's allowed folders.
+   */
+  origin?: RunOrigin;
 }
 
 export interface RunPipelineInput {
@@ -99,6 +105,8 @@ export interface RunNodeRequest {
   version: number;
   params: unknown;
   inputs: Record<string, unknown>;
+  /** The plan's origin; absent for plans without one (treated as untrusted). */
+  origin?: RunOrigin;
 }
 
 export interface RunNodeResult {
@@ -113,7 +121,8 @@ export function taskQueueFor(baseQueue: string, pool: string): string {
   return pool === 'default' ? baseQueue : `${baseQueue}-${pool}`;
 }
 
-export function compilePlan(valid: ValidPipeline, baseQueue: string): RunPlan {
+/** `origin`: 'api' for runs the API starts (runs, webhooks, schedules), 'cli' only for the local `tessera run`. */
+export function compilePlan(valid: ValidPipeline, baseQueue: string, origin?: RunOrigin): RunPlan {
   const nodes: PlanNode[] = [];
   for (const [id, resolved] of valid.nodes) {
     const { definition, node } = resolved;
@@ -147,5 +156,5 @@ export function compilePlan(valid: ValidPipeline, baseQueue: string): RunPlan {
       },
     });
   }
-  return { pipelineName: valid.pipeline.name, nodes };
+  return { pipelineName: valid.pipeline.name, nodes, ...(origin ? { origin } : {}) };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ValidPipeline } from '../pipeline/validate.ts';
+import type { RunOrigin } from '../files/policy.ts';
 import { compilePlan, type RunPipelineInput, type RunPipelineResult } from './plan.ts';
 
 export const RUN_WORKFLOW = 'runPipeline';
@@ -15,10 +16,10 @@ export async function startRun(
   client: Client,
   valid: ValidPipeline,
   inputs: Record<string, unknown>,
-  options: { taskQueue: string; runId?: string },
+  options: { taskQueue: string; runId?: string; origin: RunOrigin },
 ): Promise<WorkflowHandle> {
   const runId = options.runId ?? newRunId();
-  const args: RunPipelineInput = { plan: compilePlan(valid, options.taskQueue), inputs };
+  const args: RunPipelineInput = { plan: compilePlan(valid, options.taskQueue, options.origin), inputs };
   return client.workflow.start(RUN_WORKFLOW, {
     taskQueue: options.taskQueue,
     workflowId: runId,

@@ -4,8 +4,13 @@
  * Built by a factory that receives its dependencies, as in Temporal's samples.
  */
 import { Context } from '@temporalio/activity';
+import os from 'node:os';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { BlobStore } from '../blob/store.ts';
+import { TesseraError } from '../errors.ts';
+import { localFiles, NO_LOCAL_FILES } from '../files/local-files.ts';
+import { NO_FILE_ROOTS, type FilePolicy } from '../files/policy.ts';
+import { scrubMessage } from '../files/scrub.ts';
 import type { Logger } from '../logger.ts';
 import { NodeError, type NodeContext } from '../node-sdk/define-node.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
@@ -13,7 +18,7 @@ import type { RunNodeRequest, RunNodeResult } from '../run/plan.ts';
 import type { Providers, Usage } from '../providers/types.ts';
 import { noProviders } from '../providers/none.ts';
 import type { VectorStore } from '../vector/store.ts';
-import { restoreSpilled, spillLargeValues } from './spill.ts';
+import { restoreSpilled, spillLargeValues, ValueTooLargeError } from './spill.ts';
 
 export interface ProgressEvent {
   runId: string;
@@ -28,6 +33,8 @@ export interface ActivityDeps {
   log: Logger;
   providers?: Providers;
   vectors: VectorStore;
+  /** Which files runs that do not come from the local CLI may read (none when unset). */
+  files?: FilePolicy;
   /** Receives progress reports of nodes run by this worker (the CLI draws them; the API will store them). */
   onProgress?: (event: ProgressEvent) => void;
 }
@@ -38,10 +45,13 @@ export function createActivities(deps: ActivityDeps) {
       const activity = Context.current();
       const { attempt, workflowExecution, heartbeatTimeoutMs } = activity.info;
       const runId = workflowExecution?.workflowId ?? activity.info.activityId;
+      const policy = deps.files ?? NO_FILE_ROOTS;
+      // Messages end up in run records that API clients read: no worker paths unless the run is the local CLI's.
+      const shown = (message: string) => (request.origin === 'cli' ? message : scrubMessage(message, [os.tmpdir(), ...policy.denied]));
       const fail = (code: string, message: string, retryable = false, retryAfterMs?: number): never => {
         throw ApplicationFailure.create({
           type: code,
-          message,
+          message: shown(message),
           nonRetryable: !retryable,
           details: [{ attempt }],
           ...(retryable && retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}),
@@ -62,6 +72,7 @@ export function createActivities(deps: ActivityDeps) {
         blobs: deps.blobs,
         providers: deps.providers ?? noProviders,
         vectors: deps.vectors,
+        files: definition!.access.localFiles ? localFiles(policy, request.origin) : NO_LOCAL_FILES,
         log,
         signal: activity.cancellationSignal,
         heartbeat: () => activity.heartbeat(),
@@ -83,6 +94,10 @@ export function createActivities(deps: ActivityDeps) {
       } catch (err) {
         if (err instanceof CancelledFailure || activity.cancellationSignal.aborted) throw err;
         if (err instanceof NodeError) return fail(err.code, err.message, err.options.retryable ?? false, err.options.retryAfterMs);
+        // The same value would be as large on every attempt: not retried.
+        if (err instanceof ValueTooLargeError) return fail('VALUE_TOO_LARGE', err.message);
+        // Catalogue errors (a missing blob, a bad param) are the request's fault: retrying cannot fix them.
+        if (err instanceof TesseraError) return fail(err.code, err.message, false);
         if (err instanceof ApplicationFailure) throw err;
         log.warn({ err }, 'node attempt failed');
         return fail('NODE_ERROR', (err as Error)?.message ?? String(err), true);

@@ -16,7 +16,8 @@ import { FsBlobStore } from '../../engine/blob/fs-store.ts';
 import type { BlobStore } from '../../engine/blob/store.ts';
 import { createLogger, type Logger } from '../../engine/logger.ts';
 import { createLocalProvider } from '../../engine/media/ocr-local.ts';
-import { NodeError, type NodeContext, type NodeDefinition } from '../../engine/node-sdk/define-node.ts';
+import { NodeError, type LocalFiles, type NodeContext, type NodeDefinition } from '../../engine/node-sdk/define-node.ts';
+import { localFiles } from '../../engine/files/local-files.ts';
 import { createProviders } from '../../engine/providers/index.ts';
 import { noProviders } from '../../engine/providers/none.ts';
 import type { Provider, Providers, Usage } from '../../engine/providers/types.ts';
@@ -43,6 +44,8 @@ export interface NodeContextOptions {
   providers?: Providers;
   blobs: BlobStore;
   vectors?: VectorStore;
+  /** Default: the disk as the local CLI's runs see it (any path the user can read). */
+  files?: LocalFiles;
   runId?: string;
   nodeId?: string;
   attempt?: number;
@@ -72,6 +75,7 @@ export function nodeContext(options: NodeContextOptions): TestNodeContext {
     blobs: options.blobs,
     providers: options.providers ?? noProviders,
     vectors: options.vectors ?? noVectors,
+    files: options.files ?? localFiles(undefined, 'cli'),
     log: options.log ?? silentLogger,
     signal: controller.signal,
     controller,

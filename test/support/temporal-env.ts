@@ -15,6 +15,7 @@ import { startDevServer, type DevServer } from '../../engine/temporal/dev-server
 import { startRun } from '../../engine/run/start.ts';
 import { createWorker } from '../../engine/worker/create-worker.ts';
 import type { ProgressEvent } from '../../engine/worker/activities.ts';
+import type { RunOrigin } from '../../engine/files/policy.ts';
 import { ensureTemporalRuntime } from '../../engine/worker/runtime.ts';
 import { createRegistry } from '../../nodes/index.ts';
 import { SqliteVectorStore } from '../../engine/vector/sqlite-store.ts';
@@ -50,7 +51,8 @@ export interface TemporalEnv {
   taskQueue: string;
   startWorker(): Promise<{ worker: Worker; running: Promise<void> }>;
   validate(doc: unknown): ValidPipeline;
-  start(doc: unknown, inputs?: Record<string, unknown>): ReturnType<typeof startRun>;
+  /** Starts a run as the local CLI would (origin 'cli') unless another origin is given. */
+  start(doc: unknown, inputs?: Record<string, unknown>, origin?: RunOrigin): ReturnType<typeof startRun>;
   close(): Promise<void>;
 }
 
@@ -87,8 +89,8 @@ export async function createTemporalEnv(): Promise<TemporalEnv> {
       workers.push(entry);
       return entry;
     },
-    start(doc, inputs = {}) {
-      return startRun(client, validate(doc), inputs, { taskQueue });
+    start(doc, inputs = {}, origin: RunOrigin = 'cli') {
+      return startRun(client, validate(doc), inputs, { taskQueue, origin });
     },
     async close() {
       for (const { worker, running } of workers) {

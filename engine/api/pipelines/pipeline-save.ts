@@ -6,20 +6,24 @@ import type { CodedError } from '../../errors.ts';
 import type { NodeRegistry } from '../../node-sdk/registry.ts';
 import type { Pipeline } from '../../pipeline/schema.ts';
 import { validatePipeline, validatePipelineText } from '../../pipeline/validate.ts';
+import type { ApiDeps } from '../deps.ts';
 import { validationFailed } from '../errors.ts';
+import { apiValidateOptions } from './api-validate.ts';
+
+type SaveDeps = Pick<ApiDeps, 'registry' | 'localFiles'>;
 
 /** The document to store, or a 400 with every coded validation error. */
-export function prepareForSave(data: unknown, registry: NodeRegistry): Pipeline {
-  const result = validatePipeline(data, registry);
+export function prepareForSave(data: unknown, deps: SaveDeps): Pipeline {
+  const result = validatePipeline(data, deps.registry, apiValidateOptions(deps));
   if (!result.ok) throw validationFailed(result.errors);
-  return pinNodeVersions(result.value.pipeline, registry);
+  return pinNodeVersions(result.value.pipeline, deps.registry);
 }
 
 /** The same for a file's text (import): unparsable text is FILE_NOT_JSON. */
-export function prepareTextForSave(text: string, registry: NodeRegistry): Pipeline {
-  const result = validatePipelineText(text.replace(/^\uFEFF/, ''), registry); // editors may save a BOM
+export function prepareTextForSave(text: string, deps: SaveDeps): Pipeline {
+  const result = validatePipelineText(text.replace(/^\uFEFF/, ''), deps.registry, apiValidateOptions(deps)); // editors may save a BOM
   if (!result.ok) throw validationFailed(result.errors);
-  return pinNodeVersions(result.value.pipeline, registry);
+  return pinNodeVersions(result.value.pipeline, deps.registry);
 }
 
 /**
@@ -34,7 +38,7 @@ export function pinNodeVersions(pipeline: Pipeline, registry: NodeRegistry): Pip
   };
 }
 
-export function validationReport(data: unknown, registry: NodeRegistry): { valid: boolean; errors: CodedError[] } {
-  const result = validatePipeline(data, registry);
+export function validationReport(data: unknown, deps: SaveDeps): { valid: boolean; errors: CodedError[] } {
+  const result = validatePipeline(data, deps.registry, apiValidateOptions(deps));
   return result.ok ? { valid: true, errors: [] } : { valid: false, errors: result.errors };
 }

@@ -22,7 +22,7 @@ const tags = ['pipelines'];
 
 export function pipelinesRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
-  const { store, registry } = deps;
+  const { store } = deps;
 
   const pipelineOr404 = async (id: string) => {
     const pipeline = await store.getPipeline(id);
@@ -39,7 +39,7 @@ export function pipelinesRoutes(app: FastifyInstance, deps: ApiDeps): void {
   api.post(
     '/pipelines',
     { schema: { tags, summary: 'Save a new pipeline (version 1); validated first, node versions pinned.', body: PipelineDocumentBody, response: { 201: SavedSchema, 400: ErrorBody } } },
-    async (request, reply) => reply.status(201).send(await store.createPipeline(prepareForSave(request.body, registry))),
+    async (request, reply) => reply.status(201).send(await store.createPipeline(prepareForSave(request.body, deps))),
   );
 
   api.get(
@@ -51,7 +51,7 @@ export function pipelinesRoutes(app: FastifyInstance, deps: ApiDeps): void {
   api.post(
     '/pipelines/validate',
     { schema: { tags, summary: 'Validate a pipeline document without saving it.', body: PipelineDocumentBody, response: { 200: ValidationSchema } } },
-    async (request) => validationReport(request.body, registry),
+    async (request) => validationReport(request.body, deps),
   );
 
   api.get(
@@ -66,7 +66,7 @@ export function pipelinesRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       const { id } = request.params;
       await pipelineOr404(id);
-      const saved = await store.updatePipeline(id, prepareForSave(request.body, registry));
+      const saved = await store.updatePipeline(id, prepareForSave(request.body, deps));
       if (!saved) throw apiError('PIPELINE_NOT_FOUND', `No pipeline "${id}".`, { pipelineId: id }); // deleted meanwhile
       return saved;
     },
@@ -137,7 +137,7 @@ export function pipelinesRoutes(app: FastifyInstance, deps: ApiDeps): void {
           response: { 201: SavedSchema, 400: ErrorBody, 413: ErrorBody },
         },
       },
-      async (request, reply) => reply.status(201).send(await store.createPipeline(prepareTextForSave(await importedText(request), registry))),
+      async (request, reply) => reply.status(201).send(await store.createPipeline(prepareTextForSave(await importedText(request), deps))),
     );
   });
 }

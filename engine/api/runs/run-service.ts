@@ -12,6 +12,7 @@ import { newRunId, RUN_WORKFLOW } from '../../run/start.ts';
 import type { PipelineVersionRecord, RunRecord, RunTrigger } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError, validationFailed } from '../errors.ts';
+import { apiValidateOptions } from '../pipelines/api-validate.ts';
 
 export interface StartRunRequest {
   pipelineId: string;
@@ -26,7 +27,8 @@ export async function loadVersion(deps: ApiDeps, pipelineId: string, version?: n
   if (!pipeline) throw apiError('PIPELINE_NOT_FOUND', `No pipeline "${pipelineId}".`, { pipelineId });
   const record = await deps.store.getVersion(pipelineId, version);
   if (!record) throw apiError('VERSION_NOT_FOUND', `Pipeline "${pipelineId}" has no version ${version}.`, { pipelineId, version });
-  const result = validatePipeline(record.document, deps.registry);
+  // Validated again as it arrives, with today's rules: a version saved before them cannot slip through.
+  const result = validatePipeline(record.document, deps.registry, apiValidateOptions(deps));
   if (!result.ok) throw validationFailed(result.errors);
   return { record, valid: result.value };
 }
@@ -50,7 +52,7 @@ export async function startPipelineRun(deps: ApiDeps, request: StartRunRequest):
     startedAt: new Date().toISOString(),
   };
   await deps.store.insertRun(run);
-  const args: RunPipelineInput = { plan: compilePlan(valid, deps.taskQueue), inputs: resolved.inputs };
+  const args: RunPipelineInput = { plan: compilePlan(valid, deps.taskQueue, 'api'), inputs: resolved.inputs };
   try {
     await deps.client.workflow.start(RUN_WORKFLOW, {
       taskQueue: deps.taskQueue,

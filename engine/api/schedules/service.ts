@@ -35,7 +35,7 @@ async function prepareAction(deps: ApiDeps, scheduleId: string, pipelineId: stri
   const resolved = resolveRunInputs(valid, given);
   if (!resolved.ok) throw validationFailed(resolved.errors);
   await checkBlobsExist(deps, resolved.inputs);
-  return scheduleAction(deps, scheduleId, record, compilePlan(valid, deps.taskQueue), resolved.inputs);
+  return scheduleAction(deps, scheduleId, record, compilePlan(valid, deps.taskQueue, 'api'), resolved.inputs);
 }
 
 export async function getScheduleOrThrow(deps: ApiDeps, id: string): Promise<ScheduleRecord> {
