@@ -9,7 +9,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { BlobStore } from '../blob/store.ts';
 import { TesseraError } from '../errors.ts';
 import { localFiles, NO_LOCAL_FILES } from '../files/local-files.ts';
-import { NO_FILE_ROOTS, type FilePolicy } from '../files/policy.ts';
+import { NO_FILE_ROOTS, SYSTEM_DENIED, type FilePolicy } from '../files/policy.ts';
 import { scrubMessage } from '../files/scrub.ts';
 import type { Logger } from '../logger.ts';
 import { NodeError, type NodeContext } from '../node-sdk/define-node.ts';
@@ -47,7 +47,9 @@ export function createActivities(deps: ActivityDeps) {
       const runId = workflowExecution?.workflowId ?? activity.info.activityId;
       const policy = deps.files ?? NO_FILE_ROOTS;
       // Messages end up in run records that API clients read: no worker paths unless the run is the local CLI's.
-      const shown = (message: string) => (request.origin === 'cli' ? message : scrubMessage(message, [os.tmpdir(), ...policy.denied]));
+      // (Only private folders: /proc in "/proc/self/environ" is the pipeline's own text, worth showing.)
+      const privateFolders = [os.tmpdir(), ...policy.denied.filter((folder) => !SYSTEM_DENIED.includes(folder))];
+      const shown = (message: string) => (request.origin === 'cli' ? message : scrubMessage(message, privateFolders));
       const fail = (code: string, message: string, retryable = false, retryAfterMs?: number): never => {
         throw ApplicationFailure.create({
           type: code,

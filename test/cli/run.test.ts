@@ -61,6 +61,30 @@ test('a file input is stored as a blob and a blob output is written to a file', 
   assert.match(human.stdout, new RegExp(`copy: ${outDir}/copy.png \\(image/png, \\d+ bytes\\)`));
 });
 
+test('the local CLI still reads files of this machine with load-file (no allowed folders needed)', async () => {
+  writeFileSync(path.join(dir, 'note.txt'), 'a local note');
+  const file = write('load-files.json', {
+    format: 'tessera.pipeline/v1',
+    name: 'load-files',
+    nodes: [
+      { id: 'note', type: 'load-file', params: { path: path.join(dir, 'note.txt'), kind: 'text' } },
+      { id: 'pixel', type: 'load-file', params: { path: 'test/fixtures/pixel.png', kind: 'image' } },
+      { id: 'text', type: 'output', params: { name: 'text' } },
+      { id: 'image', type: 'output', params: { name: 'image' } },
+    ],
+    edges: [
+      { from: 'note.value', to: 'text.value' },
+      { from: 'pixel.value', to: 'image.value' },
+    ],
+  });
+  assert.match(dev.stderr(), /local files: API runs may not read the worker's disk \(no --file-root\)/);
+  const result = await tessera(['run', file, '--out-dir', path.join(dir, 'loaded'), '--json'], { env: devEnv });
+  assert.equal(result.code, 0, result.stderr);
+  const { outputs } = JSON.parse(result.stdout);
+  assert.equal(outputs.text, 'a local note');
+  assert.equal(outputs.image.mime, 'image/png');
+});
+
 test('a failing node ends the run with exit 1 and a message naming the node', async () => {
   const file = write('failing.json', {
     format: 'tessera.pipeline/v1',

@@ -18,6 +18,7 @@ import { startDevServer, type DevServer } from '../../engine/temporal/dev-server
 import { ensureTemporalRuntime } from '../../engine/worker/runtime.ts';
 import { createRegistry } from '../../nodes/index.ts';
 import { testWorker } from './temporal-env.ts';
+import { filePolicy } from '../../engine/files/policy.ts';
 import { testNodes } from './test-nodes.ts';
 
 export interface ApiResponse<T = any> {
@@ -41,6 +42,8 @@ export interface ApiEnv {
 
 export interface ApiEnvOptions {
   authRequired?: boolean;
+  /** Folders API runs may read (API validation and the worker); the env's folder is the data folder. */
+  fileRoots?: string[];
   maxUploadBytes?: number;
 }
 
@@ -56,12 +59,14 @@ export async function startApiEnv(options: ApiEnvOptions = {}): Promise<ApiEnv> 
   const taskQueue = `api-${path.basename(dir)}`;
   const log = createLogger('silent');
   const metrics = createMetrics();
+  const files = filePolicy(options.fileRoots ?? [], dir);
 
   const makeDeps = (): ApiDeps => ({
     store: new SqliteStore(path.join(dir, 'tessera.db')),
     client: new Client({ connection }),
     registry,
     blobs,
+    localFiles: files,
     taskQueue,
     log,
     metrics,
@@ -77,6 +82,7 @@ export async function startApiEnv(options: ApiEnvOptions = {}): Promise<ApiEnv> 
     dir,
     registry,
     blobs,
+    files,
     // Progress of this in-process worker becomes node.progress events of whichever API is up.
     onProgress: (e) => api.tracker.onProgress(e),
   });

@@ -15,7 +15,8 @@ import { startDevServer, type DevServer } from '../../engine/temporal/dev-server
 import { startRun } from '../../engine/run/start.ts';
 import { createWorker } from '../../engine/worker/create-worker.ts';
 import type { ProgressEvent } from '../../engine/worker/activities.ts';
-import type { RunOrigin } from '../../engine/files/policy.ts';
+import type { FilePolicy, RunOrigin } from '../../engine/files/policy.ts';
+import type { Providers } from '../../engine/providers/types.ts';
 import { ensureTemporalRuntime } from '../../engine/worker/runtime.ts';
 import { createRegistry } from '../../nodes/index.ts';
 import { SqliteVectorStore } from '../../engine/vector/sqlite-store.ts';
@@ -30,6 +31,10 @@ export function testWorker(options: {
   dir: string;
   registry: NodeRegistry;
   blobs: FsBlobStore;
+  /** What non-CLI runs may read (none when unset). */
+  files?: FilePolicy;
+  /** AI providers (none when unset). */
+  providers?: Providers;
   onProgress?: (e: ProgressEvent) => void;
 }): Promise<Worker> {
   const { dir, ...rest } = options;
@@ -49,7 +54,7 @@ export interface TemporalEnv {
   blobs: FsBlobStore;
   dir: string;
   taskQueue: string;
-  startWorker(): Promise<{ worker: Worker; running: Promise<void> }>;
+  startWorker(options?: { files?: FilePolicy; providers?: Providers }): Promise<{ worker: Worker; running: Promise<void> }>;
   validate(doc: unknown): ValidPipeline;
   /** Starts a run as the local CLI would (origin 'cli') unless another origin is given. */
   start(doc: unknown, inputs?: Record<string, unknown>, origin?: RunOrigin): ReturnType<typeof startRun>;
@@ -83,14 +88,14 @@ export async function createTemporalEnv(): Promise<TemporalEnv> {
     dir,
     taskQueue,
     validate,
-    async startWorker() {
-      const worker = await testWorker({ connection: native, taskQueue, dir, registry, blobs });
+    async startWorker(options = {}) {
+      const worker = await testWorker({ connection: native, taskQueue, dir, registry, blobs, ...options });
       const entry = { worker, running: worker.run() };
       workers.push(entry);
       return entry;
     },
     start(doc, inputs = {}, origin: RunOrigin = 'cli') {
-      return startRun(client, validate(doc), inputs, { taskQueue, origin });
+      return startRun(client, validate(doc), inputs, { taskQueue, origin, blobs });
     },
     async close() {
       for (const { worker, running } of workers) {
