@@ -56,8 +56,16 @@ export const ERROR_CODES = {
   RUN_NOT_FINISHED: { status: 409, message: 'The run has not finished yet.' },
   RUN_ALREADY_FINISHED: { status: 409, message: 'The run has already finished.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The upload is larger than the configured limit.' },
+  PIPELINE_TOO_LARGE: { status: 413, message: 'A node\'s params, or the whole pipeline, are larger than a run can carry.' },
+  RUN_TOO_LARGE: { status: 413, message: 'The run\'s inputs are more than one workflow can carry, even with large values stored as blobs.' },
   UNSUPPORTED_MEDIA: { status: 415, message: 'The media type of the upload or request is not supported.' },
   SCHEDULE_INVALID: { status: 400, message: 'The schedule specification (cron expression, interval, timezone) is invalid.' },
+  HOST_NOT_ALLOWED: { status: 403, message: 'Without API keys the server answers only loopback Host names.' },
+  CROSS_SITE_REFUSED: { status: 403, message: 'A state-changing request from another web site was refused.' },
+  JSON_TOO_DEEP: { status: 400, message: 'A JSON body or field is nested too deeply.' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request (or its body) did not arrive in time.' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'The path exists, but not with this HTTP method.' },
   INTERNAL: { status: 500, message: 'An unexpected error; the server log has the details.' },
 } as const;
 

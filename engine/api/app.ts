@@ -6,9 +6,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { installAuth } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandling, onFrameworkError } from './errors.ts';
+import { installAuth } from './http/auth.ts';
+import { installJsonBody } from './http/json-body.ts';
+import { installLocalGuard } from './http/local-guard.ts';
+import { DEFAULT_BODY_IDLE_MS, installBodyIdleTimeout, onClientError, trackRouteMethods } from './http/protocol.ts';
 import { healthRoutes } from './routes/health.ts';
 import { nodeTypeRoutes } from './routes/node-types.ts';
 import { routeModules } from './routes/index.ts';
@@ -20,6 +23,8 @@ export interface AppOptions {
   logger?: boolean | Record<string, unknown>;
   /** Answers /ready: true when Temporal and the store answer. */
   ready?: () => Promise<boolean>;
+  /** How long a request body may stall before the request is answered 408 (default 30 s). */
+  bodyIdleMs?: number;
 }
 
 export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<FastifyInstance> {
@@ -31,11 +36,16 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     // Malformed URLs (bad %-escapes) and over-long path parameters bypass the error handler; this gives
     // them the coded error shape instead of Fastify's own body.
     frameworkErrors: onFrameworkError,
+    clientErrorHandler: onClientError,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandling(app);
+  installErrorHandling(app, trackRouteMethods(app));
+  // Order matters: the Host/Origin guard and the key check run before any body byte is read.
+  installLocalGuard(app, { authRequired: options.authRequired });
   installAuth(app, deps.store, { required: options.authRequired });
+  installBodyIdleTimeout(app, options.bodyIdleMs ?? DEFAULT_BODY_IDLE_MS);
+  installJsonBody(app);
 
   await app.register(fastifyMultipart, { limits: { fileSize: deps.maxUploadBytes, files: 20, fields: 50 } });
   await app.register(fastifySwagger, {
@@ -53,7 +63,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
       healthRoutes(api, deps, options);
       nodeTypeRoutes(api, deps);
       for (const register of routeModules) register(api, deps);
-      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      api.get('/openapi.json', { schema: { hide: true, security: [] } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },
   );

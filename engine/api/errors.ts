@@ -17,9 +17,16 @@ export function validationFailed(errors: CodedError[]): ApiError {
   return new ApiError(errors[0]?.code ?? 'REQUEST_INVALID', errors.map((e) => e.message).join(' '), { details: { errors } });
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
+/** `allowedMethods(url)`: the methods the path has under other routes, for 405 instead of 404. */
+export function installErrorHandling(app: FastifyInstance, allowedMethods: (url: string) => string[] = () => []): void {
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send(body('NOT_FOUND', `No endpoint ${request.method} ${request.url.split('?')[0]}.`));
+    const path = request.url.split('?')[0];
+    const allowed = allowedMethods(request.url);
+    if (allowed.length > 0) {
+      void reply.status(405).header('allow', allowed.join(', ')).send(body('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}.`));
+      return;
+    }
+    void reply.status(404).send(body('NOT_FOUND', `No endpoint ${request.method} ${path}.`));
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

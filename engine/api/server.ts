@@ -14,6 +14,8 @@ export interface ApiServerOptions {
   authRequired: boolean;
   ready?: () => Promise<boolean>;
   logger?: boolean | Record<string, unknown>;
+  /** See AppOptions.bodyIdleMs. */
+  bodyIdleMs?: number;
 }
 
 export interface ApiServer {
@@ -37,7 +39,7 @@ export async function startApiServer(deps: ApiDeps, options: ApiServerOptions): 
   checkAuthBinding(options.host, options.authRequired);
   const tracker = new RunTracker(deps);
   const apiDeps: ApiDeps = { ...deps, tracker };
-  const app = await buildApp(apiDeps, { authRequired: options.authRequired, ready: options.ready, logger: options.logger });
+  const app = await buildApp(apiDeps, { authRequired: options.authRequired, ready: options.ready, logger: options.logger, bodyIdleMs: options.bodyIdleMs });
   // Re-attach to the runs still active in the index before answering anything about them.
   await tracker.start();
   try {

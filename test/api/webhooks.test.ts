@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signBody } from '../../engine/api/webhooks/signature.ts';
+import { signatureHeaders } from '../../engine/api/webhooks/signature.ts';
 import type { Pipeline } from '../../engine/pipeline/schema.ts';
 import type { RunRecord } from '../../engine/store/types.ts';
 import { startApiEnv, type ApiEnv } from '../support/api-env.ts';
@@ -143,20 +143,20 @@ test('a multipart body streams its file into the blob store and runs with it', a
   assert.deepEqual(run.trigger, { type: 'webhook', id: hook.webhook.id });
 });
 
-test('a signed webhook runs only with the right X-Tessera-Signature', async () => {
+test('a signed webhook runs only with the right X-Tessera-Timestamp and X-Tessera-Signature', async () => {
   const hook = await createHook(greetingId, { generateSecret: true });
   assert.equal(hook.webhook.signed, true);
   assert.ok(hook.secret && hook.secret.length >= 32);
   const body = JSON.stringify({ who: 'Signed' });
 
-  const good = await call(hook.url, { body, headers: { 'content-type': 'application/json', 'x-tessera-signature': signBody(hook.secret!, body) } });
+  const good = await call(hook.url, { body, headers: { 'content-type': 'application/json', ...signatureHeaders(hook.secret!, body) } });
   assert.equal(good.status, 202, good.text);
   assert.deepEqual((await finished(good.json.runId)).outputs, { message: 'Hello, Signed!' });
 
-  const wrongSecret = await call(hook.url, { body, headers: { 'content-type': 'application/json', 'x-tessera-signature': signBody('not-the-secret-at-all', body) } });
+  const wrongSecret = await call(hook.url, { body, headers: { 'content-type': 'application/json', ...signatureHeaders('not-the-secret-at-all', body) } });
   const otherBody = await call(hook.url, {
     body: JSON.stringify({ who: 'Mallory' }),
-    headers: { 'content-type': 'application/json', 'x-tessera-signature': signBody(hook.secret!, body) },
+    headers: { 'content-type': 'application/json', ...signatureHeaders(hook.secret!, body) },
   });
   const missing = await call(hook.url, json({ who: 'Nobody' }));
   const malformed = await call(hook.url, { body, headers: { 'content-type': 'application/json', 'x-tessera-signature': 'sha256=abc' } });
@@ -170,10 +170,10 @@ test('a signed webhook runs only with the right X-Tessera-Signature', async () =
   const request = new Request('http://local/', { method: 'POST', body: formWith('signed form') });
   const raw = Buffer.from(await request.arrayBuffer());
   const contentType = request.headers.get('content-type')!;
-  const signed = await call(multipartHook.url, { body: raw, headers: { 'content-type': contentType, 'x-tessera-signature': signBody('a-shared-secret-of-the-sender', raw) } });
+  const signed = await call(multipartHook.url, { body: raw, headers: { 'content-type': contentType, ...signatureHeaders('a-shared-secret-of-the-sender', raw) } });
   assert.equal(signed.status, 202, signed.text);
   assert.equal((await finished(signed.json.runId)).status, 'succeeded');
-  const forged = await call(multipartHook.url, { body: raw, headers: { 'content-type': contentType, 'x-tessera-signature': signBody('guess', raw) } });
+  const forged = await call(multipartHook.url, { body: raw, headers: { 'content-type': contentType, ...signatureHeaders('guess', raw) } });
   assert.equal(forged.status, 401);
 
   assert.deepEqual((await runsOf(hook.webhook.id)).map((r) => r.id), [good.json.runId], 'refused calls started no run');

@@ -45,6 +45,8 @@ export interface ApiEnvOptions {
   /** Folders API runs may read (API validation and the worker); the env's folder is the data folder. */
   fileRoots?: string[];
   maxUploadBytes?: number;
+  /** How long a request body may stall before 408 (the server's default when unset). */
+  bodyIdleMs?: number;
 }
 
 export async function startApiEnv(options: ApiEnvOptions = {}): Promise<ApiEnv> {
@@ -73,7 +75,7 @@ export async function startApiEnv(options: ApiEnvOptions = {}): Promise<ApiEnv> 
     maxUploadBytes: options.maxUploadBytes ?? 50 * 1024 * 1024,
   });
   let deps = makeDeps();
-  const start = () => startApiServer(deps, { host: '127.0.0.1', port: 0, authRequired: options.authRequired ?? false });
+  const start = () => startApiServer(deps, { host: '127.0.0.1', port: 0, authRequired: options.authRequired ?? false, bodyIdleMs: options.bodyIdleMs });
   let api = await start();
 
   const worker: Worker = await testWorker({

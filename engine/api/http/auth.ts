@@ -1,18 +1,25 @@
 /**
- * API-key authentication: `Authorization: Bearer <key>` on every endpoint except health, readiness and
- * webhooks (a webhook URL carries its own secret token).
+ * API-key authentication: `Authorization: Bearer <key>`. Decided on the matched route, never on the
+ * request's URL string (an absolute-form target such as `GET http://host/api/v1/pipelines` routes like
+ * `/api/v1/pipelines` but does not start with `/api/`). Every route, including the 404 and 405 answers,
+ * is protected unless its schema declares `security: []`: the same declaration that tells the OpenAPI
+ * document the route needs no key (health, readiness, the OpenAPI document, webhook calls, whose URL
+ * carries its own secret). So the document and the behaviour cannot drift apart.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Store } from '../store/types.ts';
-import { apiError } from './errors.ts';
+import type { Store } from '../../store/types.ts';
+import { apiError } from '../errors.ts';
 
-const PUBLIC_PREFIXES = ['/api/v1/health', '/api/v1/ready', '/api/v1/hooks/'];
+/** True when the matched route is declared public (`schema.security: []`). */
+export function isPublicRoute(request: FastifyRequest): boolean {
+  const security = (request.routeOptions.schema as { security?: unknown[] } | undefined)?.security;
+  return Array.isArray(security) && security.length === 0;
+}
 
 export function installAuth(app: FastifyInstance, store: Store, options: { required: boolean }): void {
+  if (!options.required) return;
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (!options.required) return;
-    const url = request.url.split('?')[0];
-    if (!url.startsWith('/api/') || PUBLIC_PREFIXES.some((p) => url === p || url.startsWith(p))) return;
+    if (isPublicRoute(request)) return;
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw apiError('UNAUTHORIZED', 'Missing API key: send "Authorization: Bearer <key>" (create one with "tessera keys create").');
