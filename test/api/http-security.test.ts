@@ -216,7 +216,9 @@ describe('a keys-off server on loopback', () => {
     // A declared length over the JSON limit is refused at once, before any byte of the body.
     const declared = await rawRequest(env.url, 'POST', '/api/v1/pipelines', { headers: { host, 'content-type': 'application/json', 'content-length': String(50 * 1024 * 1024) } }).catch(() => undefined);
     if (declared) assert.equal(declared.status, 413);
-    // Long waits after the body is in are not cut: a run waited for answers normally.
+    // The same for an upload declared larger than --max-upload: 413 at once, not a wait for the bytes.
+    const hugeUpload = await socketExchange(env.url, `POST /api/v1/blobs HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${5 * 1024 ** 3}\r\n\r\nabc`);
+    assert.deepEqual(codeOf(hugeUpload), { status: 413, code: 'PAYLOAD_TOO_LARGE' });
     assert.equal((await env.request('GET', '/api/v1/health')).status, 200);
   });
 

@@ -17,6 +17,21 @@ export interface UploadSource {
   truncated?: () => boolean;
 }
 
+/** A multipart form adds boundaries and part headers around the file; this much is allowed on top of it. */
+const FORM_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * Refuses at once, before a byte of the body is read, an upload whose declared Content-Length is over the
+ * limit: the client need not send it all to learn that (and cannot hold the connection doing so).
+ */
+export function refuseDeclaredOversize(request: FastifyRequest, maxBytes: number): void {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  const allowed = maxBytes + (request.isMultipart() ? FORM_OVERHEAD_BYTES : 0);
+  if (Number.isFinite(declared) && declared > allowed) {
+    throw apiError('PAYLOAD_TOO_LARGE', `The upload (${declared} bytes declared) is larger than the limit of ${maxBytes} bytes.`, { limit: maxBytes });
+  }
+}
+
 export async function uploadSource(request: FastifyRequest): Promise<UploadSource> {
   if (!request.isMultipart()) {
     // No content type and no body leaves `body` undefined; the raw request is then the (empty) source.

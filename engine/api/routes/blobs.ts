@@ -15,7 +15,7 @@ import { ErrorBody } from '../error-body.ts';
 import { MEDIA_PORT_KINDS, mediaKindAccepts, type MediaPortKind } from '../../blob/media-kind.ts';
 import { sniffMime } from '../../blob/sniff.ts';
 import { feed, SNIFF_BYTES, uploadGuard } from '../blobs/upload-guard.ts';
-import { uploadSource } from '../blobs/upload-source.ts';
+import { refuseDeclaredOversize, uploadSource } from '../blobs/upload-source.ts';
 
 const UploadQuery = z.object({
   name: z.string().min(1).max(255).optional().describe('File name recorded in the reference (else the multipart filename).'),
@@ -49,6 +49,7 @@ export function blobsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       async (request, reply) => {
         const { name, kind } = request.query;
         try {
+          refuseDeclaredOversize(request, deps.maxUploadBytes);
           const source = await uploadSource(request);
           const guard = uploadGuard({
             maxBytes: deps.maxUploadBytes,
