@@ -5,13 +5,14 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { BlobRef } from '../blob/ref.ts';
-import type { BlobStore } from '../blob/store.ts';
+import type { BlobStore, PutOptions } from '../blob/store.ts';
+import { NO_UNDO, type BlobUndo } from '../blob/undo-log.ts';
 import type { TesseraClient } from '../api/client/client.ts';
 
 export class RemoteBlobStore implements BlobStore {
   constructor(private readonly client: TesseraClient) {}
 
-  put(source: Readable | Uint8Array | string, options: { name?: string; mime?: string } = {}): Promise<BlobRef> {
+  put(source: Readable | Uint8Array | string, options: PutOptions = {}): Promise<BlobRef> {
     // A string is content here (as for every BlobStore), never a path.
     const body = typeof source === 'string' ? new TextEncoder().encode(source) : source;
     return this.client.uploadBlob(body, { name: options.name });
@@ -34,5 +35,10 @@ export class RemoteBlobStore implements BlobStore {
     const chunks: Buffer[] = [];
     for await (const chunk of await this.get(ref)) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
+  }
+
+  /** The server undoes its own refused uploads; nothing to do here. */
+  undoLog(): BlobUndo {
+    return NO_UNDO;
   }
 }

@@ -12,7 +12,7 @@ import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
 import { ErrorBody, RUN_STATUSES, RunAccepted, runLinks, RunSchema, TRIGGER_TYPES } from '../runs/run-schemas.ts';
 import { startPipelineRun } from '../runs/run-service.ts';
-import { readStartRequest, StartRunBody, WaitSeconds } from '../runs/run-start-request.ts';
+import { readStartRequest, StartRunBody, WaitSeconds, type StartRunParts } from '../runs/run-start-request.ts';
 import { waitForRunEnd } from '../runs/run-wait.ts';
 
 const RunParams = z.object({ id: z.string().min(1).max(200) });
@@ -45,11 +45,20 @@ export function runsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const pipelineId = request.params.id;
-      const parts = await readStartRequest(request, deps, pipelineId, request.query.wait).catch((err: unknown) => {
-        if (request.isMultipart()) reply.header('connection', 'close'); // the client may still be sending files
+      // A refused request keeps none of the files it uploaded (run-form.ts).
+      const uploads = deps.blobs.undoLog();
+      let parts: StartRunParts;
+      let run: RunRecord;
+      try {
+        parts = await readStartRequest(request, deps, pipelineId, request.query.wait, uploads).catch((err: unknown) => {
+          if (request.isMultipart()) reply.header('connection', 'close'); // the client may still be sending files
+          throw err;
+        });
+        run = await startPipelineRun(deps, { pipelineId, version: parts.version, inputs: parts.inputs, trigger: { type: 'api' }, uploads });
+      } catch (err) {
+        uploads.rollback(); // a no-op once the run was recorded
         throw err;
-      });
-      const run = await startPipelineRun(deps, { pipelineId, version: parts.version, inputs: parts.inputs, trigger: { type: 'api' } });
+      }
       deps.tracker?.follow(run.id);
       return respondStarted(deps, prefix, reply, run, parts.wait);
     },

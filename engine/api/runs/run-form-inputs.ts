@@ -11,6 +11,13 @@ import type { InputSpec } from '../../run/inputs.ts';
 import { apiError } from '../errors.ts';
 import type { RunForm } from './run-form.ts';
 
+/** Refuses a file sent for an input the pipeline does not have, before any of it is stored. */
+export function assertFileInput(specs: InputSpec[], name: string): void {
+  if (specs.some((s) => s.name === name)) return;
+  const known = specs.map((s) => s.name).join(', ') || 'none';
+  throw apiError('RUN_INPUT_UNKNOWN', `The pipeline has no input "${name}" (inputs: ${known}); the file sent for it was not stored.`, { input: name });
+}
+
 export async function formInputs(form: RunForm, specs: InputSpec[], blobs: BlobStore): Promise<Record<string, unknown>> {
   const inputs: Record<string, unknown> = { ...form.inputs };
   const names = new Set([...form.fields.keys(), ...form.files.keys()]);

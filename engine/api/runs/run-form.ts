@@ -1,11 +1,16 @@
 /**
- * Reads a multipart request that starts a run: file fields (named after inputs, or `inputs.<name>`) are
+ * Reads a multipart form that starts a run: file fields (named after inputs, or `inputs.<name>`) are
  * streamed into the blob store as they arrive (size-limited, media type sniffed); text fields are
  * `inputs` (a JSON object), `version`, `wait`, and `<name>` / `inputs.<name>` input values. A field may
  * repeat for a list input. Turning the collected values into typed inputs is run-form-inputs.ts.
+ *
+ * Nothing is stored for a refused request: each file's input name is checked before a byte of it is
+ * stored, and every blob is put under the request's undo log, which the caller rolls back if the request
+ * fails later (an unknown name in the `inputs` field, a value of the wrong kind, ...).
  */
-import type { FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
 import type { BlobRef } from '../../blob/ref.ts';
+import type { BlobUndo } from '../../blob/undo-log.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
 import { feed, uploadGuard } from '../blobs/upload-guard.ts';
@@ -22,15 +27,34 @@ export interface RunForm {
   wait?: string;
 }
 
-export async function readRunForm(request: FastifyRequest, deps: Pick<ApiDeps, 'blobs' | 'maxUploadBytes'>): Promise<RunForm> {
+/** One part of a form: what `request.parts()` of @fastify/multipart yields, and form-parts.ts for a spooled body. */
+export type FormPart =
+  | { type: 'file'; fieldname: string; filename?: string; mimetype?: string; file: Readable & { truncated?: boolean } }
+  | { type: 'field'; fieldname: string; value?: unknown };
+
+export interface ReadFormOptions {
+  /** Every blob is put under this log; the caller rolls it back when the request fails. */
+  undo: BlobUndo;
+  /** Runs before a file is stored, with the input it is for and the form read so far; throws to refuse. */
+  checkFile(input: string, form: RunForm): void | Promise<void>;
+}
+
+export async function readRunForm(parts: AsyncIterable<FormPart>, deps: Pick<ApiDeps, 'blobs' | 'maxUploadBytes'>, options: ReadFormOptions): Promise<RunForm> {
   const form: RunForm = { inputs: {}, fields: new Map(), files: new Map() };
   try {
-    for await (const part of request.parts()) {
+    for await (const part of parts) {
       if (part.type === 'file') {
-        const file = part.file as typeof part.file & { truncated?: boolean };
+        const file = part.file;
+        const input = inputName(part.fieldname);
+        try {
+          await options.checkFile(input, form);
+        } catch (err) {
+          file.resume(); // let the rest of the body flow so that the answer reaches the client
+          throw err;
+        }
         const guard = uploadGuard({ maxBytes: deps.maxUploadBytes, truncated: () => file.truncated === true });
-        const ref = await deps.blobs.put(feed(file, guard), { name: cleanName(part.filename), mime: part.mimetype || undefined });
-        push(form.files, inputName(part.fieldname), ref);
+        const ref = await deps.blobs.put(feed(file, guard), { name: cleanName(part.filename), mime: part.mimetype || undefined, undo: options.undo });
+        push(form.files, input, ref);
         continue;
       }
       const value = typeof part.value === 'string' ? part.value : String(part.value ?? '');

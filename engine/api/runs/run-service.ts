@@ -4,6 +4,7 @@
  * never misses a run; the workflow id is the run id.
  */
 import { isBlobRef } from '../../blob/ref.ts';
+import type { BlobUndo } from '../../blob/undo-log.ts';
 import { TesseraError } from '../../errors.ts';
 import { validatePipeline, type ValidPipeline } from '../../pipeline/validate.ts';
 import { resolveRunInputs } from '../../run/inputs.ts';
@@ -19,6 +20,8 @@ export interface StartRunRequest {
   version?: number;
   inputs: Record<string, unknown>;
   trigger: RunTrigger;
+  /** The request's uploads: committed once the run started (or stays recorded); on a refusal the caller rolls them back. */
+  uploads?: BlobUndo;
 }
 
 /** The saved version (latest when none is given), validated against the current registry. */
@@ -61,9 +64,11 @@ export async function startPipelineRun(deps: ApiDeps, request: StartRunRequest):
       memo: runMemo(run),
     });
   } catch (err) {
+    request.uploads?.commit(); // the run stays in the index (and may have started after all): keep what it refers to
     await deps.store.updateRun(run.id, { status: 'failed', endedAt: new Date().toISOString(), error: { code: 'TEMPORAL_UNREACHABLE', message: (err as Error).message } });
     throw new TesseraError('TEMPORAL_UNREACHABLE', `The run could not be started: ${(err as Error).message.split('\n')[0]}`);
   }
+  request.uploads?.commit();
   deps.metrics.runsStarted.inc({ trigger: request.trigger.type });
   return run;
 }

@@ -4,11 +4,13 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { BlobUndo } from '../../blob/undo-log.ts';
+import type { InputSpec } from '../../run/inputs.ts';
 import { pipelineInputs } from '../../run/inputs.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
-import { readRunForm } from './run-form.ts';
-import { formInputs } from './run-form-inputs.ts';
+import { readRunForm, type RunForm } from './run-form.ts';
+import { assertFileInput, formInputs } from './run-form-inputs.ts';
 import { loadVersion } from './run-service.ts';
 import { MAX_WAIT_SECONDS } from './run-wait.ts';
 
@@ -30,7 +32,8 @@ export interface StartRunParts {
   wait: number;
 }
 
-export async function readStartRequest(request: FastifyRequest, deps: ApiDeps, pipelineId: string, queryWait: number | undefined): Promise<StartRunParts> {
+/** `undo` receives the form's uploads: the caller rolls it back if the run is not started. */
+export async function readStartRequest(request: FastifyRequest, deps: ApiDeps, pipelineId: string, queryWait: number | undefined, undo: BlobUndo): Promise<StartRunParts> {
   if (!request.isMultipart()) {
     // Validated (and defaulted) by the route's body schema; absent when no body was sent.
     const body = (request.body ?? {}) as Partial<z.infer<typeof StartRunBody>>;
@@ -38,11 +41,28 @@ export async function readStartRequest(request: FastifyRequest, deps: ApiDeps, p
   }
   // Before reading (and storing) any file: the pipeline must exist.
   if (!(await deps.store.getPipeline(pipelineId))) throw apiError('PIPELINE_NOT_FOUND', `No pipeline "${pipelineId}".`, { pipelineId });
-  const form = await readRunForm(request, deps);
-  const version = form.version === undefined ? undefined : parseField('version', form.version, z.coerce.number().int().min(1));
+  // The first file fixes the version its name is checked against: the form's `version` if it came first,
+  // else the latest, which the run is then pinned to. A `version` field after the files must agree.
+  let checked: { version: number; specs: InputSpec[] } | undefined;
+  const checkFile = async (input: string, sofar: RunForm) => {
+    if (!checked) {
+      const { record, valid } = await loadVersion(deps, pipelineId, formVersion(sofar));
+      checked = { version: record.version, specs: pipelineInputs(valid) };
+    }
+    assertFileInput(checked.specs, input);
+  };
+  const form = await readRunForm(request.parts(), deps, { undo, checkFile });
+  const version = formVersion(form) ?? checked?.version;
+  if (checked && checked.version !== version) {
+    throw apiError('REQUEST_INVALID', `Send the form field "version" before the files: they were checked against version ${checked.version}.`, { field: 'version' });
+  }
   const wait = form.wait === undefined ? queryWait : parseField('wait', form.wait, WaitSeconds);
   const { valid } = await loadVersion(deps, pipelineId, version);
   return { inputs: await formInputs(form, pipelineInputs(valid), deps.blobs), version, wait: wait ?? 0 };
+}
+
+function formVersion(form: RunForm): number | undefined {
+  return form.version === undefined ? undefined : parseField('version', form.version, z.coerce.number().int().min(1));
 }
 
 function parseField<T>(name: string, value: string, schema: z.ZodType<T>): T {
