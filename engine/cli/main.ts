@@ -57,10 +57,12 @@ function program(): Command {
 
   api(common(cli.command('serve').description('run the HTTP API (API keys required by default)')))
     .option('--worker', 'also run a worker in this process')
+    .option('--ui', 'serve the embedded Temporal UI even when API keys are required (it has no access control)')
     .option('--no-ui', 'do not serve the Temporal UI (embedded server only)')
     .action(async (options) => setExit(await servicesCommand(options, 'serve')));
 
   api(common(cli.command('dev').description('everything locally: embedded Temporal server, worker and API')))
+    .option('--ui', 'serve the embedded Temporal UI even when API keys are required (it has no access control)')
     .option('--no-ui', 'do not serve the Temporal UI')
     .option('--no-api', 'do not start the API')
     .action(async (options) => setExit(await servicesCommand(options, 'dev')));

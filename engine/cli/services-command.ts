@@ -44,7 +44,10 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
   const authRequired = options.auth ?? envAuth ?? !(mode === 'dev' && isLoopback(host));
   const providers = runWorker ? ctx.loadProviders() : undefined;
 
-  const temporal = await connectTemporal(ctx.settings.temporal, { dbFile: ctx.paths.temporalDb, embedded: mode !== 'worker', ui: options.ui !== false });
+  // The Temporal UI shows every workflow's inputs and outputs to whoever reaches its port, with no key:
+  // where the API requires keys it is off unless asked for with --ui.
+  const ui = options.ui ?? !authRequired;
+  const temporal = await connectTemporal(ctx.settings.temporal, { dbFile: ctx.paths.temporalDb, embedded: mode !== 'worker', ui });
   let worker: Worker | undefined;
   let api: ApiServer | undefined;
   let store: Store | undefined;
@@ -83,7 +86,8 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
 
     const lines = [`tessera ${mode}: data folder ${ctx.settings.dataDir}`];
     lines.push(temporal.devServer ? `embedded Temporal server at ${temporal.address}` : `Temporal at ${temporal.address}`);
-    if (temporal.uiUrl) lines.push(`Temporal UI: ${temporal.uiUrl}`);
+    if (temporal.uiUrl) lines.push(`Temporal UI: ${temporal.uiUrl}${authRequired ? ' (WARNING: it needs no key and shows every run\'s inputs and outputs to anyone who reaches it)' : ''}`);
+    else if (temporal.devServer && authRequired) lines.push('Temporal UI off because API keys are required (it has no access control); --ui serves it anyway');
     if (worker) lines.push(`worker on task queue "${taskQueue}"`);
     if (worker || api) {
       const roots = ctx.files.roots;
