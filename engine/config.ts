@@ -24,6 +24,8 @@ export interface Settings {
   taskQueue: string;
   /** Folders that runs not started by the local CLI may read files under (absolute); empty: none. */
   fileRoots: string[];
+  /** TESSERA_SECRET_KEY: encrypts webhook secrets in the store; unset: `<data-dir>/secret.key`. */
+  secretKey?: string;
   temporal: TemporalSettings;
 }
 
@@ -35,6 +37,7 @@ export function loadSettings(overrides: { dataDir?: string; taskQueue?: string; 
     dataDir: path.resolve(overrides.dataDir ?? env.TESSERA_DATA_DIR ?? '.tessera'),
     taskQueue: overrides.taskQueue ?? env.TESSERA_TASK_QUEUE ?? 'tessera',
     fileRoots: fileRoots.filter((r) => r.trim() !== '').map((r) => path.resolve(r)),
+    secretKey: env.TESSERA_SECRET_KEY || undefined,
     temporal: {
       address,
       namespace: env.TEMPORAL_NAMESPACE || 'default',

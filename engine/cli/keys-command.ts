@@ -13,7 +13,9 @@ export interface KeysOptions {
 }
 
 async function withStore<T>(options: KeysOptions, fn: (store: SqliteStore) => Promise<T>): Promise<T> {
-  const store = new SqliteStore(dataPaths(loadSettings({ dataDir: options.dataDir }).dataDir).store);
+  const settings = loadSettings({ dataDir: options.dataDir });
+  // The key matters here too: opening the store may migrate (and so encrypt) webhook secrets.
+  const store = new SqliteStore(dataPaths(settings.dataDir).store, { secretKey: settings.secretKey });
   try {
     return await fn(store);
   } finally {

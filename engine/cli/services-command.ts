@@ -64,7 +64,7 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
       });
     }
     if (runApi) {
-      store = new SqliteStore(ctx.paths.store);
+      store = new SqliteStore(ctx.paths.store, { secretKey: ctx.settings.secretKey });
       api = await startApiServer(
         {
           store,

@@ -6,10 +6,18 @@
  */
 import type Database from 'better-sqlite3';
 
+/** What steps that rewrite data (rather than only the schema) may need. */
+export interface MigrationContext {
+  /** Encrypts a secret for the store (secret-box.ts); `context` binds it to its row. */
+  sealSecret(plain: string, context: string): string;
+}
+
 export interface Migration {
   id: number;
   name: string;
   sql: string;
+  /** Runs after `sql`, in the same transaction, for data SQL alone cannot convert. */
+  run?: (db: Database.Database, context: MigrationContext) => void;
 }
 
 export const MIGRATIONS: Migration[] = [
@@ -110,7 +118,23 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX webhooks_by_pipeline ON webhooks (pipeline_id, created_at);
     `,
   },
+  {
+    id: 2,
+    name: 'webhook secrets encrypted at rest',
+    // The column changes name so that no code can mistake a plaintext secret for a sealed one.
+    sql: 'ALTER TABLE webhooks RENAME COLUMN secret TO sealed_secret;',
+    run(db, context) {
+      const rows = db.prepare('SELECT id, sealed_secret AS secret FROM webhooks WHERE sealed_secret IS NOT NULL').all() as { id: string; secret: string }[];
+      const update = db.prepare('UPDATE webhooks SET sealed_secret = ? WHERE id = ?');
+      for (const row of rows) update.run(context.sealSecret(row.secret, webhookSecretContext(row.id)), row.id);
+    },
+  },
 ];
+
+/** What a webhook's sealed secret is bound to. */
+export function webhookSecretContext(webhookId: string): string {
+  return `webhook:${webhookId}`;
+}
 
 /**
  * Brings the database up to the last migration. Runs under BEGIN IMMEDIATE so that two processes
@@ -118,7 +142,7 @@ export const MIGRATIONS: Migration[] = [
  * steps and their records commit together, so a failing step leaves the file exactly as it was.
  * Returns the ids applied (empty when the file was already current).
  */
-export function migrate(db: Database.Database, migrations: Migration[] = MIGRATIONS): number[] {
+export function migrate(db: Database.Database, migrations: Migration[] = MIGRATIONS, context?: MigrationContext): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
@@ -136,6 +160,10 @@ export function migrate(db: Database.Database, migrations: Migration[] = MIGRATI
     for (const m of migrations) {
       if (m.id <= current) continue;
       db.exec(m.sql);
+      if (m.run) {
+        if (!context) throw new Error(`Migration ${m.id} (${m.name}) needs the store's secret key.`);
+        m.run(db, context);
+      }
       record.run(m.id, m.name, new Date().toISOString());
       applied.push(m.id);
     }

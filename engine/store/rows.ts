@@ -29,7 +29,7 @@ export interface ScheduleRow {
   id: string; pipeline_id: string; pipeline_version: number | null; spec: string; overlap: string; inputs: string; paused: number;
   note: string | null; created_at: string; updated_at: string;
 }
-export interface WebhookRow { id: string; pipeline_id: string; pipeline_version: number | null; token_hash: string; secret: string | null; created_at: string; revoked_at: string | null }
+export interface WebhookRow { id: string; pipeline_id: string; pipeline_version: number | null; token_hash: string; sealed_secret: string | null; created_at: string; revoked_at: string | null }
 
 /** Drops the properties whose value is null or undefined. */
 function compact<T extends object>(o: T): T {
@@ -88,8 +88,12 @@ export const toSchedule = (r: ScheduleRow): ScheduleRecord =>
     updatedAt: r.updated_at,
   });
 
-export const toWebhook = (r: WebhookRow): WebhookRecord =>
-  compact({ id: r.id, pipelineId: r.pipeline_id, pipelineVersion: r.pipeline_version ?? undefined, secret: r.secret ?? undefined, createdAt: r.created_at, revokedAt: r.revoked_at ?? undefined });
+/** `secret`: the decrypted secret, given only where it is needed (the store decides). */
+export const toWebhook = (r: WebhookRow, secret?: string): WebhookRecord =>
+  compact({
+    id: r.id, pipelineId: r.pipeline_id, pipelineVersion: r.pipeline_version ?? undefined, signed: r.sealed_secret !== null, secret,
+    createdAt: r.created_at, revokedAt: r.revoked_at ?? undefined,
+  });
 
 /**
  * Cursors are opaque to callers (base64url JSON of the last item's sort key) so the sort key can change

@@ -8,7 +8,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Pipeline } from '../pipeline/schema.ts';
-import { migrate } from './migrations.ts';
+import { migrate, webhookSecretContext } from './migrations.ts';
+import { SecretBox } from './secret-box.ts';
+import { loadSecretKey } from './secret-key.ts';
 import {
   decodeCursor, encodeCursor, pageLimit, RUN_COLUMNS, runValues, toApiKey, toEvent, toPipeline, toRun, toSchedule, toVersion, toWebhook,
   type ApiKeyRow, type EventRow, type PipelineRow, type RunRow, type ScheduleRow, type VersionRow, type WebhookRow,
@@ -33,19 +35,31 @@ const CLEARABLE_RUN_FIELDS = new Set(['outputs', 'error', 'usage', 'endedAt']);
 
 type PipelineSave = { pipeline: PipelineRecord; version: PipelineVersionRecord };
 
+export interface SqliteStoreOptions {
+  /** TESSERA_SECRET_KEY; unset: `secret.key` beside the database file (secret-key.ts). */
+  secretKey?: string;
+}
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  /** Webhook HMAC secrets are stored sealed with this (secret-box.ts). */
+  private readonly secrets: SecretBox;
 
   /** Opens (creating the folder and file when needed) and migrates; `':memory:'` gives a throwaway store. */
-  constructor(file: string) {
+  constructor(file: string, options: SqliteStoreOptions = {}) {
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    this.secrets = new SecretBox(file === ':memory:' && !options.secretKey ? randomBytes(32) : loadSecretKey(options.secretKey, path.dirname(path.resolve(file))));
     this.db = new Database(file);
     // WAL lets the API server read while a tracker writes; busy_timeout makes a second process (the
     // `tessera keys` CLI) wait for a lock instead of failing at once.
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
-    migrate(this.db);
+    // Deleted and overwritten content is zeroed, not left in free space: no old plaintext secret lingers.
+    this.db.pragma('secure_delete = ON');
+    const applied = migrate(this.db, undefined, { sealSecret: (plain, context) => this.secrets.seal(plain, context) });
+    // A migration may have rewritten secrets: move the pages into the main file and empty the WAL now.
+    if (applied.length > 0 && file !== ':memory:') this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   /**
@@ -279,26 +293,28 @@ export class SqliteStore implements Store {
 
   // Webhooks ----------------------------------------------------------------------------------------
 
-  async createWebhook(input: Omit<WebhookRecord, 'id' | 'createdAt'>): Promise<{ webhook: WebhookRecord; token: string }> {
+  async createWebhook(input: Omit<WebhookRecord, 'id' | 'createdAt' | 'signed'>): Promise<{ webhook: WebhookRecord; token: string }> {
     const token = randomBytes(32).toString('base64url');
     const row: WebhookRow = {
       id: newId('wh'), pipeline_id: input.pipelineId, pipeline_version: input.pipelineVersion ?? null, token_hash: sha256(token),
-      secret: input.secret ?? null, created_at: now(), revoked_at: input.revokedAt ?? null,
+      sealed_secret: null, created_at: now(), revoked_at: input.revokedAt ?? null,
     };
+    if (input.secret) row.sealed_secret = this.secrets.seal(input.secret, webhookSecretContext(row.id));
     this.db
-      .prepare('INSERT INTO webhooks (id, pipeline_id, pipeline_version, token_hash, secret, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(row.id, row.pipeline_id, row.pipeline_version, row.token_hash, row.secret, row.created_at, row.revoked_at);
-    return { webhook: toWebhook(row), token };
+      .prepare('INSERT INTO webhooks (id, pipeline_id, pipeline_version, token_hash, sealed_secret, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(row.id, row.pipeline_id, row.pipeline_version, row.token_hash, row.sealed_secret, row.created_at, row.revoked_at);
+    return { webhook: toWebhook(row, input.secret), token };
   }
 
+  /** The only read that decrypts the secret: verifying a call's signature needs it. */
   async findWebhookByToken(token: string): Promise<WebhookRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM webhooks WHERE token_hash = ? AND revoked_at IS NULL').get(sha256(token)) as WebhookRow | undefined;
-    return row && toWebhook(row);
+    return row && toWebhook(row, row.sealed_secret === null ? undefined : this.secrets.open(row.sealed_secret, webhookSecretContext(row.id)));
   }
 
   /** Every webhook of the pipeline, revoked ones included (they show as revoked). */
   async listWebhooks(pipelineId: string): Promise<WebhookRecord[]> {
-    return (this.db.prepare('SELECT * FROM webhooks WHERE pipeline_id = ? ORDER BY created_at, rowid').all(pipelineId) as WebhookRow[]).map(toWebhook);
+    return (this.db.prepare('SELECT * FROM webhooks WHERE pipeline_id = ? ORDER BY created_at, rowid').all(pipelineId) as WebhookRow[]).map((row) => toWebhook(row));
   }
 
   async revokeWebhook(id: string): Promise<WebhookRecord | undefined> {

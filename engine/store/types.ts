@@ -113,7 +113,12 @@ export interface WebhookRecord {
   id: string;
   pipelineId: string;
   pipelineVersion?: number;
-  /** Shared secret for the optional HMAC-SHA256 signature check (`X-Tessera-Signature: sha256=<hex>`). */
+  /** Calls must be signed (the webhook has a secret). */
+  signed: boolean;
+  /**
+   * The HMAC secret calls are signed with, stored encrypted (secret-box.ts). Decrypted only by
+   * findWebhookByToken, for the signature check; lists and revocations never carry it.
+   */
   secret?: string;
   createdAt: string;
   revokedAt?: string;
@@ -155,8 +160,8 @@ export interface Store {
   listSchedules(pipelineId?: string): Promise<ScheduleRecord[]>;
   deleteSchedule(id: string): Promise<boolean>;
 
-  // Webhooks: the URL token is stored hashed.
-  createWebhook(webhook: Omit<WebhookRecord, 'id' | 'createdAt'>): Promise<{ webhook: WebhookRecord; token: string }>;
+  // Webhooks: the URL token is stored hashed, the HMAC secret encrypted.
+  createWebhook(webhook: Omit<WebhookRecord, 'id' | 'createdAt' | 'signed'>): Promise<{ webhook: WebhookRecord; token: string }>;
   findWebhookByToken(token: string): Promise<WebhookRecord | undefined>;
   listWebhooks(pipelineId: string): Promise<WebhookRecord[]>;
   revokeWebhook(id: string): Promise<WebhookRecord | undefined>;

@@ -17,14 +17,14 @@ const Webhook = z.object({
   pipelineId: z.string(),
   version: z.number().nullable().describe('Pinned pipeline version; null runs the latest version.'),
   createdAt: z.string(),
-  signed: z.boolean().describe('Calls must carry X-Tessera-Signature: sha256=<hex HMAC-SHA256 of the body>.'),
+  signed: z.boolean().describe('Calls must carry X-Tessera-Timestamp and X-Tessera-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">.'),
   revokedAt: z.string().nullable(),
 });
 
 const CreateBody = z
   .strictObject({
     version: z.number().int().positive().optional().describe('Pin a pipeline version (default: the latest at each call).'),
-    secret: z.string().min(16).max(256).optional().describe('HMAC secret the sender signs bodies with.'),
+    secret: z.string().min(16).max(256).optional().describe('HMAC secret the sender signs calls with (stored encrypted, never shown again).'),
     generateSecret: z.boolean().optional().describe('Let the server make the secret (returned once).'),
   })
   .refine((b) => !(b.secret && b.generateSecret), { message: 'Give "secret" or "generateSecret", not both.' });
@@ -32,7 +32,7 @@ const CreateBody = z
 const IdParams = z.object({ id: z.string().min(1) });
 
 function view(w: WebhookRecord): z.infer<typeof Webhook> {
-  return { id: w.id, pipelineId: w.pipelineId, version: w.pipelineVersion ?? null, createdAt: w.createdAt, signed: Boolean(w.secret), revokedAt: w.revokedAt ?? null };
+  return { id: w.id, pipelineId: w.pipelineId, version: w.pipelineVersion ?? null, createdAt: w.createdAt, signed: w.signed, revokedAt: w.revokedAt ?? null };
 }
 
 /** The configured public URL, else the address the caller used to reach this server. */
