@@ -64,6 +64,7 @@ async function connectWorkers(server: DevServer, dir: string, log: (message: str
   const client = new Client({ connection, namespace: 'default' });
   const native = await NativeConnection.connect({ address: server.address });
   const registry = createRegistry(benchNodes);
+  const blobs = new FsBlobStore(path.join(dir, 'blobs'));
 
   log('bundling workflows (Tessera bundle cached, bare bundle fresh)');
   const tessera = await createWorker({
@@ -72,7 +73,7 @@ async function connectWorkers(server: DevServer, dir: string, log: (message: str
     taskQueue: TESSERA_QUEUE,
     cacheDir: BUNDLE_CACHE,
     registry,
-    blobs: new FsBlobStore(path.join(dir, 'blobs')),
+    blobs,
     vectors: new SqliteVectorStore(path.join(dir, 'vectors.db')),
     log: createLogger('silent'),
   });
@@ -105,7 +106,7 @@ async function connectWorkers(server: DevServer, dir: string, log: (message: str
       if (!result.ok) throw new Error(`invalid bench pipeline: ${JSON.stringify(result.errors)}`);
       return result.value;
     },
-    startPipeline: (valid, inputs = {}) => startRun(client, valid, inputs, { taskQueue: TESSERA_QUEUE, origin: 'cli' }),
+    startPipeline: (valid, inputs = {}) => startRun(client, valid, inputs, { taskQueue: TESSERA_QUEUE, origin: 'cli', blobs }),
     startBare: (workflow, args) =>
       client.workflow.start(workflow, { taskQueue: BARE_QUEUE, workflowId: `bare-${++counter}-${Date.now()}`, args }),
     async close() {

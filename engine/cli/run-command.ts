@@ -62,7 +62,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
     }
     const running = workers.map((w) => w.run());
 
-    const handle = await startRun(temporal.client, loaded.value, resolved.inputs, { taskQueue: ctx.settings.taskQueue, origin: 'cli' });
+    const handle = await startRun(temporal.client, loaded.value, resolved.inputs, { taskQueue: ctx.settings.taskQueue, origin: 'cli', blobs: ctx.blobs });
     const onInterrupt = () => void handle.cancel().catch(() => undefined);
     process.once('SIGINT', onInterrupt);
     const stopWatching = view ? watchStatus(handle, view) : () => Promise.resolve();

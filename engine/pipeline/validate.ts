@@ -1,5 +1,6 @@
 /**
- * Validation of a pipeline file, in order: JSON, schema, then the graph against the node registry.
+ * Validation of a pipeline file, in order: JSON, schema, size (size-check.ts), then the graph against the
+ * node registry.
  * Every problem found is reported (not only the first) as a coded error naming the node and port.
  */
 import { z } from 'zod';
@@ -11,6 +12,7 @@ import type { FilePolicy } from '../files/policy.ts';
 import { checkLocalFiles } from './local-files-check.ts';
 import { PipelineSchema, type Pipeline, type PipelineEdge, type PipelineNode } from './schema.ts';
 import { findCycle } from './graph.ts';
+import { checkPipelineSize } from './size-check.ts';
 
 /** A node after validation: its definition, parsed params and the ports those params give it. */
 export interface ResolvedNode {
@@ -60,6 +62,9 @@ export function validatePipelineText(text: string, registry: NodeRegistry, optio
 export function validatePipeline(data: unknown, registry: NodeRegistry, options: ValidateOptions = {}): ValidationResult {
   const parsed = PipelineSchema.safeParse(data);
   if (!parsed.success) return { ok: false, errors: schemaErrors(parsed.error, data) };
+  // Before the graph: a pipeline too large to run is refused without further work on it.
+  const tooLarge = checkPipelineSize(parsed.data);
+  if (tooLarge.length) return { ok: false, errors: tooLarge };
   return validateGraph(parsed.data, registry, options);
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { defineNode, type PortMap } from '../../engine/node-sdk/define-node.ts';
-import { renderTemplate, templatePlaceholders } from './template.ts';
+import { defineNode, NodeError, type PortMap } from '../../engine/node-sdk/define-node.ts';
+import { formatBytes, MAX_VALUE_BYTES } from '../../engine/run/size-limits.ts';
+import { renderTemplate, templatePlaceholders, TemplateTooLongError } from './template.ts';
 
 /** Text with `{{name}}` placeholders; each placeholder becomes an input port. `{{name.path}}` reads into JSON. */
 export const textTemplateNode = defineNode({
@@ -14,5 +15,13 @@ export const textTemplateNode = defineNode({
     Object.fromEntries(templatePlaceholders(params.template).map((name) => [name, { kind: 'any' as const }])),
   outputs: { text: { kind: 'text' } },
   execution: { startToCloseTimeout: '30s' },
-  run: (_ctx, inputs, params) => ({ text: renderTemplate(params.template, inputs) }),
+  run: (_ctx, inputs, params) => {
+    try {
+      // Characters, a lower bound of the bytes: the engine's own check on the output catches the rest.
+      return { text: renderTemplate(params.template, inputs, MAX_VALUE_BYTES) };
+    } catch (err) {
+      if (!(err instanceof TemplateTooLongError)) throw err;
+      throw new NodeError('VALUE_TOO_LARGE', `The filled template would be over the ${formatBytes(MAX_VALUE_BYTES)} a value may be; use a shorter template or smaller inputs.`);
+    }
+  },
 });

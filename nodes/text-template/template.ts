@@ -7,10 +7,26 @@ export function templatePlaceholders(template: string): string[] {
   return [...new Set([...template.matchAll(PLACEHOLDER)].map((m) => m[1]))];
 }
 
-export function renderTemplate(template: string, values: Record<string, unknown>): string {
-  return template.replace(PLACEHOLDER, (_all, name: string, path: string) => {
+/** The rendered text would be longer than `maxLength` characters. */
+export class TemplateTooLongError extends Error {
+  constructor(readonly maxLength: number) {
+    super(`The filled template would be longer than ${maxLength} characters.`);
+    this.name = 'TemplateTooLongError';
+  }
+}
+
+/**
+ * Fills the placeholders. With `maxLength`, stops as soon as the text would be longer: a short template
+ * repeating a large value must fail before the whole text is built (it could take the worker's memory).
+ */
+export function renderTemplate(template: string, values: Record<string, unknown>, maxLength = Infinity): string {
+  // The literal text, then each value as it is filled in.
+  let length = template.length - [...template.matchAll(PLACEHOLDER)].reduce((n, m) => n + m[0].length, 0);
+  return template.replace(PLACEHOLDER, (_all: string, name: string, path: string) => {
     const value = path ? readPath(values[name], path.replace(/^\./, '')) : values[name];
-    if (value === undefined || value === null) return '';
-    return typeof value === 'string' ? value : JSON.stringify(value);
+    const text = value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+    length += text.length;
+    if (length > maxLength) throw new TemplateTooLongError(maxLength);
+    return text;
   });
 }

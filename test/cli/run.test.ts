@@ -85,6 +85,34 @@ test('the local CLI still reads files of this machine with load-file (no allowed
   assert.equal(outputs.image.mime, 'image/png');
 });
 
+test('a 9 MB text input runs (stored as a blob, not sent through Temporal); params too large are refused', async () => {
+  const doc = (template: string) => ({
+    format: 'tessera.pipeline/v1',
+    name: 'long-input',
+    nodes: [
+      { id: 't', type: 'input', params: { name: 't', kind: 'text' } },
+      { id: 'fill', type: 'text-template', params: { template } },
+      { id: 'out', type: 'output', params: { name: 'text' } },
+    ],
+    edges: [
+      { from: 't.value', to: 'fill.t' },
+      { from: 'fill.text', to: 'out.value' },
+    ],
+  });
+  const input = path.join(dir, 'nine-mb.txt');
+  const text = 'nine:' + '0123456789abcdef'.repeat(9 * 65536);
+  writeFileSync(input, text);
+  const result = await tessera(['run', write('long-input.json', doc('{{t}}!')), '--input', `t=@${input}`, '--json'], { env: devEnv });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(JSON.parse(result.stdout).outputs.text, `${text}!`);
+
+  const refused = await tessera(['run', write('huge-params.json', doc(`{{t}}${'x'.repeat(300 * 1024)}`)), '--input', 't=a', '--json'], { env: devEnv });
+  assert.equal(refused.code, 1);
+  const error = JSON.parse(refused.stdout).error;
+  assert.equal(error.code, 'PIPELINE_TOO_LARGE');
+  assert.equal(error.nodeId, 'fill');
+});
+
 test('a failing node ends the run with exit 1 and a message naming the node', async () => {
   const file = write('failing.json', {
     format: 'tessera.pipeline/v1',

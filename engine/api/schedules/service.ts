@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleUpdateOptions } from '@temporalio/client';
 import { resolveRunInputs } from '../../run/inputs.ts';
 import { compilePlan } from '../../run/plan.ts';
+import { prepareRunInput } from '../../run/run-input.ts';
 import type { OverlapPolicy, ScheduleRecord } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
 import { validationFailed } from '../errors.ts';
@@ -35,7 +36,9 @@ async function prepareAction(deps: ApiDeps, scheduleId: string, pipelineId: stri
   const resolved = resolveRunInputs(valid, given);
   if (!resolved.ok) throw validationFailed(resolved.errors);
   await checkBlobsExist(deps, resolved.inputs);
-  return scheduleAction(deps, scheduleId, record, compilePlan(valid, deps.taskQueue, 'api'), resolved.inputs);
+  // The action's args are a workflow input like a run's: large inputs as blob references, size checked.
+  const args = await prepareRunInput(compilePlan(valid, deps.taskQueue, 'api'), resolved.inputs, deps.blobs);
+  return scheduleAction(deps, scheduleId, record, args.plan, args.inputs);
 }
 
 export async function getScheduleOrThrow(deps: ApiDeps, id: string): Promise<ScheduleRecord> {
