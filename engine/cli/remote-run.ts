@@ -55,7 +55,8 @@ export async function remoteRun(target: string, options: RemoteRunOptions): Prom
     view = undefined;
     if (run.status !== 'succeeded') return fail(run.error ?? { code: 'NODE_FAILED', message: `The run ended ${run.status}.` });
     const outDir = path.resolve(options.outDir ?? path.join('tessera-output', run.id));
-    const outputs = await writeBlobOutputs(run.outputs ?? {}, blobs, outDir);
+    // Large values come as references: downloaded, so the user gets the whole value as from a local run.
+    const outputs = await writeBlobOutputs(await client.resolveValues(run.outputs ?? {}), blobs, outDir);
     if (options.json) stdout.write(JSON.stringify({ runId: run.id, status: run.status, outputs, usage: run.usage }) + '\n');
     else stdout.write(`${formatOutputs(outputs)}\n`);
     return 0;

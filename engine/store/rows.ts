@@ -12,6 +12,7 @@ import type {
   RunEventType,
   RunRecord,
   RunStatus,
+  RunSummary,
   ScheduleRecord,
   TriggerType,
   WebhookRecord,
@@ -57,6 +58,24 @@ export const toRun = (r: RunRow): RunRecord =>
     outputs: json(r.outputs),
     error: json(r.error),
     nodes: JSON.parse(r.nodes),
+    usage: json(r.usage),
+    startedAt: r.started_at,
+    endedAt: r.ended_at ?? undefined,
+  });
+
+/** The columns a run list reads: never the (possibly large) inputs, outputs and node states. */
+export const RUN_SUMMARY_COLUMNS = 'id, pipeline_id, pipeline_version, pipeline_name, status, trigger_type, trigger_id, error, usage, started_at, ended_at';
+export type RunSummaryRow = Omit<RunRow, 'inputs' | 'outputs' | 'nodes'>;
+
+export const toRunSummary = (r: RunSummaryRow): RunSummary =>
+  compact({
+    id: r.id,
+    pipelineId: r.pipeline_id,
+    pipelineVersion: r.pipeline_version,
+    pipelineName: r.pipeline_name,
+    status: r.status as RunStatus,
+    trigger: compact({ type: r.trigger_type as TriggerType, id: r.trigger_id ?? undefined }),
+    error: json(r.error),
     usage: json(r.usage),
     startedAt: r.started_at,
     endedAt: r.ended_at ?? undefined,

@@ -12,11 +12,11 @@ import { migrate, webhookSecretContext } from './migrations.ts';
 import { SecretBox } from './secret-box.ts';
 import { loadSecretKey } from './secret-key.ts';
 import {
-  decodeCursor, encodeCursor, pageLimit, RUN_COLUMNS, runValues, toApiKey, toEvent, toPipeline, toRun, toSchedule, toVersion, toWebhook,
-  type ApiKeyRow, type EventRow, type PipelineRow, type RunRow, type ScheduleRow, type VersionRow, type WebhookRow,
+  decodeCursor, encodeCursor, pageLimit, RUN_COLUMNS, RUN_SUMMARY_COLUMNS, runValues, toApiKey, toEvent, toPipeline, toRun, toRunSummary, toSchedule, toVersion, toWebhook,
+  type ApiKeyRow, type EventRow, type PipelineRow, type RunRow, type RunSummaryRow, type ScheduleRow, type VersionRow, type WebhookRow,
 } from './rows.ts';
 import type {
-  ApiKeyRecord, Page, PipelineRecord, PipelineVersionRecord, RunEvent, RunEventType, RunFilter, RunRecord, ScheduleRecord, Store, WebhookRecord,
+  ApiKeyRecord, Page, PipelineRecord, PipelineVersionRecord, RunEvent, RunEventType, RunFilter, RunRecord, RunSummary, ScheduleRecord, Store, WebhookRecord,
 } from './types.ts';
 
 const BASE32 = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -169,8 +169,8 @@ export class SqliteStore implements Store {
     return row && toRun(row);
   }
 
-  /** Newest first (started_at, then id to break ties); the filters combine with AND. */
-  async listRuns(filter: RunFilter = {}): Promise<Page<RunRecord>> {
+  /** Newest first (started_at, then id to break ties); the filters combine with AND. Summaries only. */
+  async listRuns(filter: RunFilter = {}): Promise<Page<RunSummary>> {
     const limit = pageLimit(filter.limit);
     const where: string[] = [];
     const params: unknown[] = [];
@@ -187,9 +187,16 @@ export class SqliteStore implements Store {
       where.push('(started_at < ? OR (started_at = ? AND id < ?))');
       params.push(startedAt, startedAt, id);
     }
-    const sql = `SELECT * FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY started_at DESC, id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, limit + 1) as RunRow[];
-    return paged(rows, limit, toRun, (r) => [r.started_at, r.id]);
+    const sql = `SELECT ${RUN_SUMMARY_COLUMNS} FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY started_at DESC, id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...params, limit + 1) as RunSummaryRow[];
+    return paged(rows, limit, toRunSummary, (r) => [r.started_at, r.id]);
+  }
+
+  async deleteRun(id: string): Promise<boolean> {
+    return this.write(() => {
+      this.db.prepare('DELETE FROM run_events WHERE run_id = ?').run(id);
+      return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
+    });
   }
 
   async activeRuns(): Promise<RunRecord[]> {

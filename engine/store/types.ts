@@ -55,6 +55,12 @@ export interface RunRecord {
   endedAt?: string;
 }
 
+/**
+ * What a list of runs shows of each: no inputs, outputs or node states, so a page stays small whatever
+ * the runs produced (`getRun` has the rest).
+ */
+export type RunSummary = Omit<RunRecord, 'inputs' | 'outputs' | 'nodes'>;
+
 export type RunEventType = 'node.started' | 'node.progress' | 'node.succeeded' | 'node.failed' | 'node.cancelled' | 'node.retrying' | 'run.finished';
 
 export interface RunEvent {
@@ -140,7 +146,9 @@ export interface Store {
   /** Merges the patch; returns the updated run. */
   updateRun(id: string, patch: Partial<Omit<RunRecord, 'id'>>): Promise<RunRecord | undefined>;
   getRun(id: string): Promise<RunRecord | undefined>;
-  listRuns(filter?: RunFilter): Promise<Page<RunRecord>>;
+  listRuns(filter?: RunFilter): Promise<Page<RunSummary>>;
+  /** Removes a run that never started (Temporal refused it as the request's fault) and its events. */
+  deleteRun(id: string): Promise<boolean>;
   /** Runs not yet finished (the tracker re-attaches to them after a restart). */
   activeRuns(): Promise<RunRecord[]>;
   appendEvent(runId: string, type: RunEventType, data: Record<string, unknown>): Promise<RunEvent>;

@@ -36,9 +36,11 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
   }
 }
 
+/** The schedule's runs, whole (a list has summaries only). */
 async function runsOf(scheduleId: string): Promise<RunRecord[]> {
   const { items } = await env.deps.store.listRuns({ trigger: 'schedule', limit: 200 });
-  return items.filter((r) => r.trigger.id === scheduleId);
+  const runs = await Promise.all(items.filter((r) => r.trigger.id === scheduleId).map((r) => env.deps.store.getRun(r.id)));
+  return runs.filter((r): r is RunRecord => r !== undefined);
 }
 
 const describe = (id: string) => env.deps.client.schedule.getHandle(id).describe();

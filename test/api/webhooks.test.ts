@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signatureHeaders } from '../../engine/api/webhooks/signature.ts';
 import type { Pipeline } from '../../engine/pipeline/schema.ts';
-import type { RunRecord } from '../../engine/store/types.ts';
+import type { RunRecord, RunSummary } from '../../engine/store/types.ts';
 import { startApiEnv, type ApiEnv } from '../support/api-env.ts';
 import { greetingPipeline } from '../support/fixtures.ts';
 
@@ -69,7 +69,7 @@ async function finished(runId: string): Promise<RunRecord> {
   }
 }
 
-async function runsOf(webhookId: string): Promise<RunRecord[]> {
+async function runsOf(webhookId: string): Promise<RunSummary[]> {
   const { items } = await env.deps.store.listRuns({ trigger: 'webhook', limit: 200 });
   return items.filter((r) => r.trigger.id === webhookId);
 }

@@ -195,6 +195,26 @@ test('runs: insert, get, shallow-merge update, filter and page newest first', as
   await assert.rejects(store.insertRun(run('run_0', '2026-01-02T00:00:00.000Z')), /UNIQUE/);
 });
 
+test('runs: a list has summaries only (no inputs, outputs or node states); deleteRun removes a run and its events', async () => {
+  const { store } = freshStore();
+  const big = 'x'.repeat(1024 * 1024);
+  await store.insertRun(run('r1', '2026-01-01T00:00:00.000Z', { inputs: { big } }));
+  await store.updateRun('r1', { status: 'succeeded', outputs: { big }, usage: { calls: 0, inputTokens: 0, outputTokens: 0, audioSeconds: 0, images: 0, costUsd: 0 }, endedAt: '2026-01-01T00:00:01.000Z' });
+  const { items } = await store.listRuns();
+  assert.deepEqual(items, [{
+    id: 'r1', pipelineId: 'pl_x', pipelineVersion: 1, pipelineName: 'x', status: 'succeeded', trigger: { type: 'api' },
+    usage: { calls: 0, inputTokens: 0, outputTokens: 0, audioSeconds: 0, images: 0, costUsd: 0 },
+    startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:01.000Z',
+  }]);
+  assert.ok(JSON.stringify(items).length < 1000);
+
+  await store.appendEvent('r1', 'node.started', { nodeId: 'a' });
+  assert.equal(await store.deleteRun('r1'), true);
+  assert.equal(await store.getRun('r1'), undefined);
+  assert.deepEqual(await store.eventsAfter('r1', 0), []);
+  assert.equal(await store.deleteRun('r1'), false);
+});
+
 test('events: seq increases across runs, eventsAfter resumes after a seq', async () => {
   const { store } = freshStore();
   await store.insertRun(run('r1', '2026-01-01T00:00:00.000Z'));

@@ -7,10 +7,12 @@
  *   const { pipeline } = await api.createPipeline(document);
  *   const started = await api.startRun(pipeline.id, { inputs: { who: 'Ada' }, wait: 30 });
  *   const run = started.done ? started.run : await api.waitForRun(started.id);
+ *   const outputs = await api.resolveValues(run.outputs ?? {}); // large values come as references
  */
 import type { BlobRef } from '../../blob/ref.ts';
 import type { Pipeline } from '../../pipeline/schema.ts';
-import type { Page, PipelineRecord, PipelineVersionRecord, RunEvent, RunFilter, RunRecord, RunStatus } from '../../store/types.ts';
+import type { Page, PipelineRecord, PipelineVersionRecord, RunEvent, RunFilter, RunRecord, RunStatus, RunSummary } from '../../store/types.ts';
+import { restoreSpilled } from '../../worker/spill.ts';
 import { parseSse } from './sse-parse.ts';
 
 export interface ClientOptions {
@@ -92,6 +94,25 @@ export class TesseraClient {
     return (await this.request('GET', `/blobs/${enc(sha256)}`, undefined, { headers })).body!;
   }
 
+  /** A whole blob in memory: for values (JSON, text), not media. */
+  async readBlob(sha256: string): Promise<Buffer> {
+    return Buffer.from(await (await this.request('GET', `/blobs/${enc(sha256)}`)).arrayBuffer());
+  }
+
+  /**
+   * A run's `inputs` or `outputs` with every value too large to inline (`{ $spilled: BlobRef }`) replaced by
+   * the value itself, downloaded from the blob store. Media values stay blob references (downloadBlob).
+   */
+  resolveValues(values: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return restoreSpilled(values, {
+      readAll: (ref) => this.readBlob(ref.sha256),
+      stat: async (ref) => {
+        const size = await this.blobSize(ref.sha256);
+        return size === undefined ? undefined : { size };
+      },
+    });
+  }
+
   /** A blob's size, or undefined when the server has no such blob. */
   async blobSize(sha256: string): Promise<number | undefined> {
     try {
@@ -125,7 +146,8 @@ export class TesseraClient {
     return this.json('GET', `/runs/${enc(id)}`);
   }
 
-  listRuns(filter: RunFilter = {}): Promise<Page<RunRecord>> {
+  /** Summaries: no inputs, outputs or node states (getRun has them). */
+  listRuns(filter: RunFilter = {}): Promise<Page<RunSummary>> {
     return this.json('GET', `/runs${query({ ...filter })}`);
   }
 

@@ -8,9 +8,10 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RunRecord } from '../../store/types.ts';
+import { restoreSpilled } from '../../worker/spill.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
-import { ErrorBody, RUN_STATUSES, RunAccepted, runLinks, RunSchema, TRIGGER_TYPES } from '../runs/run-schemas.ts';
+import { ErrorBody, RUN_STATUSES, RunAccepted, runLinks, RunSchema, RunSummarySchema, TRIGGER_TYPES } from '../runs/run-schemas.ts';
 import { startPipelineRun } from '../runs/run-service.ts';
 import { readStartRequest, StartRunBody, WaitSeconds, type StartRunParts } from '../runs/run-start-request.ts';
 import { waitForRunEnd } from '../runs/run-wait.ts';
@@ -66,13 +67,13 @@ export function runsRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   api.get(
     '/runs',
-    { schema: { tags: ['runs'], summary: 'Runs, newest first; filter by pipeline, status and trigger; page with limit and cursor.', querystring: ListQuery, response: { 200: z.object({ items: z.array(RunSchema), nextCursor: z.string().optional() }), 400: ErrorBody } } },
+    { schema: { tags: ['runs'], summary: 'Run summaries (no inputs, outputs or node states: GET /runs/:id has them), newest first; filter by pipeline, status and trigger; page with limit and cursor.', querystring: ListQuery, response: { 200: z.object({ items: z.array(RunSummarySchema), nextCursor: z.string().optional() }), 400: ErrorBody } } },
     async (request) => deps.store.listRuns(request.query),
   );
 
   api.get(
     '/runs/:id',
-    { schema: { tags: ['runs'], summary: 'A run: status, per-node states, outputs, usage, error, trigger, pipeline id and version.', params: RunParams, response: { 200: RunSchema, 404: ErrorBody } } },
+    { schema: { tags: ['runs'], summary: 'A run: status, per-node states, inputs and outputs (values over 256 KB as { $spilled } references), usage, error, trigger, pipeline id and version.', params: RunParams, response: { 200: RunSchema, 404: ErrorBody } } },
     async (request) => findRun(deps, request.params.id),
   );
 
@@ -102,7 +103,8 @@ export function runsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const run = await startPipelineRun(deps, {
         pipelineId: original.pipelineId,
         version: original.pipelineVersion,
-        inputs: original.inputs,
+        // The record keeps large inputs as references; the new run gets the values (and spills them again).
+        inputs: await restoreSpilled(original.inputs, deps.blobs),
         trigger: { type: 'rerun', id: original.id },
       });
       deps.tracker?.follow(run.id);

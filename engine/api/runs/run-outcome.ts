@@ -1,6 +1,7 @@
 /**
- * What a finished workflow means for the run index: status, outputs (spilled values restored, so the
- * API returns real values), usage totals, the coded error (the failing node named), final node states.
+ * What a finished workflow means for the run index: status, outputs (spilled values restored when small,
+ * else kept as references: record-values.ts), usage totals, the coded error (the failing node named),
+ * final node states.
  */
 import type { WorkflowFailedError } from '@temporalio/client';
 import type { BlobStore } from '../../blob/store.ts';
@@ -8,12 +9,13 @@ import type { CodedError } from '../../errors.ts';
 import { runError } from '../../cli/run-command.ts';
 import { usageTotals, type NodeState, type RunPipelineResult } from '../../run/plan.ts';
 import type { RunRecord, RunStatus } from '../../store/types.ts';
-import { restoreSpilled } from '../../worker/spill.ts';
+import { recordOutputs } from './record-values.ts';
 
 export type RunFinal = Required<Pick<RunRecord, 'status' | 'nodes' | 'usage' | 'endedAt'>> & Pick<RunRecord, 'outputs' | 'error'>;
 
-export async function succeededRun(result: RunPipelineResult, blobs: BlobStore, endedAt: string): Promise<RunFinal> {
-  return { status: 'succeeded', outputs: await restoreSpilled(result.outputs, blobs), nodes: result.nodes, usage: usageTotals(result.nodes), endedAt };
+/** `budget`: bytes of outputs the record may inline (what its inputs leave). */
+export async function succeededRun(result: RunPipelineResult, blobs: BlobStore, endedAt: string, budget: number): Promise<RunFinal> {
+  return { status: 'succeeded', outputs: await recordOutputs(result.outputs, blobs, budget), nodes: result.nodes, usage: usageTotals(result.nodes), endedAt };
 }
 
 /**

@@ -37,20 +37,29 @@ export const UsageTotalsSchema = z.object({
   costUsd: z.number(),
 });
 
-export const RunSchema = z.object({
+/** How a large value appears in a run (engine/api/runs/record-values.ts); clients resolve it through the blobs endpoint. */
+const LARGE_VALUES =
+  'A value over 256 KB as JSON (or past 1 MB of inline values per run) is a reference, '
+  + '{ "$spilled": { "sha256", "mime", "size" } }: GET /api/v1/blobs/{sha256} returns the value as JSON (size is its byte length). '
+  + 'For a list, each item is inline or a reference on its own. Media values are blob references { sha256, mime, size, name? }.';
+
+export const RunSummarySchema = z.object({
   id: z.string().describe('The run id, also the Temporal workflow id.'),
   pipelineId: z.string(),
   pipelineVersion: z.number(),
   pipelineName: z.string(),
   status: z.enum(RUN_STATUSES),
   trigger: z.object({ type: z.enum(TRIGGER_TYPES), id: z.string().optional() }),
-  inputs: z.record(z.string(), z.unknown()),
-  outputs: z.record(z.string(), z.unknown()).optional().describe('Output values by name (large values restored); set when the run succeeded.'),
   error: CodedErrorSchema.optional().describe('Why the run failed, naming the failing node.'),
-  nodes: z.record(z.string(), NodeStateSchema).describe('Per-node status, attempt, times, error and usage.'),
   usage: UsageTotalsSchema.optional(),
   startedAt: z.string(),
   endedAt: z.string().optional(),
+});
+
+export const RunSchema = RunSummarySchema.extend({
+  inputs: z.record(z.string(), z.unknown()).describe(`Input values by name. ${LARGE_VALUES}`),
+  outputs: z.record(z.string(), z.unknown()).optional().describe(`Output values by name; set when the run succeeded. ${LARGE_VALUES}`),
+  nodes: z.record(z.string(), NodeStateSchema).describe('Per-node status, attempt, times, error and usage.'),
 });
 
 export const RunLinks = z.object({ self: z.string(), events: z.string(), cancel: z.string() });

@@ -5,15 +5,18 @@
  */
 import { isBlobRef } from '../../blob/ref.ts';
 import type { BlobUndo } from '../../blob/undo-log.ts';
-import { TesseraError } from '../../errors.ts';
+import { ERROR_CODES } from '../../errors.ts';
 import { validatePipeline, type ValidPipeline } from '../../pipeline/validate.ts';
 import { resolveRunInputs } from '../../run/inputs.ts';
-import { compilePlan, type RunPipelineInput } from '../../run/plan.ts';
+import { compilePlan } from '../../run/plan.ts';
+import { prepareRunInput } from '../../run/run-input.ts';
+import { startError } from '../../run/start-error.ts';
 import { newRunId, RUN_WORKFLOW } from '../../run/start.ts';
 import type { PipelineVersionRecord, RunRecord, RunTrigger } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError, validationFailed } from '../errors.ts';
 import { apiValidateOptions } from '../pipelines/api-validate.ts';
+import { recordInputs } from './record-values.ts';
 
 export interface StartRunRequest {
   pipelineId: string;
@@ -42,6 +45,8 @@ export async function startPipelineRun(deps: ApiDeps, request: StartRunRequest):
   const resolved = resolveRunInputs(valid, request.inputs);
   if (!resolved.ok) throw validationFailed(resolved.errors);
   await checkBlobsExist(deps, resolved.inputs);
+  // Before anything is recorded: large inputs go to the blob store, and a run too large for Temporal is refused.
+  const args = await prepareRunInput(compilePlan(valid, deps.taskQueue, 'api'), resolved.inputs, deps.blobs);
 
   const run: RunRecord = {
     id: newRunId(),
@@ -50,12 +55,11 @@ export async function startPipelineRun(deps: ApiDeps, request: StartRunRequest):
     pipelineName: record.document.name,
     status: 'running',
     trigger: request.trigger,
-    inputs: resolved.inputs,
+    inputs: await recordInputs(args.inputs, resolved.inputs),
     nodes: {},
     startedAt: new Date().toISOString(),
   };
   await deps.store.insertRun(run);
-  const args: RunPipelineInput = { plan: compilePlan(valid, deps.taskQueue, 'api'), inputs: resolved.inputs };
   try {
     await deps.client.workflow.start(RUN_WORKFLOW, {
       taskQueue: deps.taskQueue,
@@ -64,9 +68,14 @@ export async function startPipelineRun(deps: ApiDeps, request: StartRunRequest):
       memo: runMemo(run),
     });
   } catch (err) {
-    request.uploads?.commit(); // the run stays in the index (and may have started after all): keep what it refers to
-    await deps.store.updateRun(run.id, { status: 'failed', endedAt: new Date().toISOString(), error: { code: 'TEMPORAL_UNREACHABLE', message: (err as Error).message } });
-    throw new TesseraError('TEMPORAL_UNREACHABLE', `The run could not be started: ${(err as Error).message.split('\n')[0]}`);
+    const error = startError(err);
+    // Refused as the request's fault: the run never existed. Otherwise the index says why it did not start.
+    if (ERROR_CODES[error.code].status < 500) await deps.store.deleteRun(run.id);
+    else {
+      request.uploads?.commit(); // the run stays in the index (and may have started after all): keep what it refers to
+      await deps.store.updateRun(run.id, { status: 'failed', endedAt: new Date().toISOString(), error: { code: error.code, message: error.message } });
+    }
+    throw error;
   }
   request.uploads?.commit();
   deps.metrics.runsStarted.inc({ trigger: request.trigger.type });

@@ -10,6 +10,7 @@ import type { RunEvent, RunEventType, RunRecord } from '../../store/types.ts';
 import type { ProgressEvent } from '../../worker/activities.ts';
 import type { ApiDeps } from '../deps.ts';
 import { diffNodes, isTerminal, mergeNodes, type NodeEvent } from './node-diff.ts';
+import { outputBudget } from './record-values.ts';
 import { failedRun, succeededRun, type RunFinal } from './run-outcome.ts';
 import { abortableSleep, WorkflowProbe, type WorkflowEnd } from './workflow-probe.ts';
 
@@ -110,8 +111,9 @@ export class RunWatcher {
   private async outcome(probe: WorkflowProbe, outcome: Exclude<WorkflowEnd, { kind: 'stopped' }>, endedAt: string): Promise<RunFinal> {
     if (outcome.kind === 'succeeded') {
       try {
-        return await succeededRun(outcome.result, this.deps.blobs, endedAt);
+        return await succeededRun(outcome.result, this.deps.blobs, endedAt, outputBudget(this.run.inputs ?? {}));
       } catch (err) {
+        // The outputs stay references, which clients can still download.
         this.deps.log.error({ err, runId: this.run.id }, 'could not restore spilled outputs');
         const nodes = outcome.result.nodes;
         return { status: 'succeeded', outputs: outcome.result.outputs, nodes, usage: usageTotals(nodes), endedAt };
