@@ -5,12 +5,14 @@
  * so that a run too large is refused with a coded error instead of a slow, misreported start failure.
  */
 import type { BlobStore } from '../blob/store.ts';
+import type { BlobUndo } from '../blob/undo-log.ts';
 import { TesseraError } from '../errors.ts';
 import { spillLargeValues, ValueTooLargeError } from '../worker/spill.ts';
 import type { RunPipelineInput, RunPlan } from './plan.ts';
 import { formatBytes, jsonBytes, MAX_VALUE_BYTES, MAX_WORKFLOW_INPUT_BYTES } from './size-limits.ts';
 
-export async function prepareRunInput(plan: RunPlan, inputs: Record<string, unknown>, blobs: BlobStore): Promise<RunPipelineInput> {
+/** `undo`: the request's log, so that the spilled inputs of a run refused later are deleted with its uploads. */
+export async function prepareRunInput(plan: RunPlan, inputs: Record<string, unknown>, blobs: BlobStore, options: { undo?: BlobUndo } = {}): Promise<RunPipelineInput> {
   const planBytes = jsonBytes(plan);
   if (planBytes > MAX_WORKFLOW_INPUT_BYTES) {
     // Validation bounds the document; a plan can still grow past it with many nodes' execution options.
@@ -20,7 +22,7 @@ export async function prepareRunInput(plan: RunPlan, inputs: Record<string, unkn
   }
   let spilled: Record<string, unknown>;
   try {
-    spilled = await spillLargeValues(inputs, blobs);
+    spilled = await spillLargeValues(inputs, blobs, { undo: options.undo });
   } catch (err) {
     if (!(err instanceof ValueTooLargeError)) throw err;
     throw new TesseraError('RUN_TOO_LARGE', `Input "${err.port}" is over the ${formatBytes(MAX_VALUE_BYTES)} a value may be; upload it as a file instead.`, {

@@ -9,6 +9,7 @@
  */
 import { isBlobRef, type BlobRef } from '../blob/ref.ts';
 import type { BlobStore } from '../blob/store.ts';
+import type { BlobUndo } from '../blob/undo-log.ts';
 import { formatBytes, MAX_VALUE_BYTES, SPILL_THRESHOLD_BYTES } from '../run/size-limits.ts';
 
 export { SPILL_THRESHOLD_BYTES };
@@ -40,9 +41,11 @@ export interface SpillOptions {
   threshold?: number;
   /** Values whose JSON is larger are refused with ValueTooLargeError (default MAX_VALUE_BYTES). */
   maxBytes?: number;
+  /** Records the blobs created, so that a request refused afterwards leaves none behind. */
+  undo?: BlobUndo;
 }
 
-async function spillOne(port: string, value: unknown, blobs: BlobStore, threshold: number, maxBytes: number): Promise<unknown> {
+async function spillOne(port: string, value: unknown, blobs: BlobStore, threshold: number, maxBytes: number, undo?: BlobUndo): Promise<unknown> {
   if (value === undefined) return value;
   let json: string | undefined;
   try {
@@ -56,7 +59,7 @@ async function spillOne(port: string, value: unknown, blobs: BlobStore, threshol
   const bytes = Buffer.byteLength(json);
   if (bytes > maxBytes) throw new ValueTooLargeError(port, 'output', bytes, maxBytes);
   if (bytes <= threshold) return value;
-  return { $spilled: await blobs.put(json, { mime: 'application/json' }) } satisfies SpilledValue;
+  return { $spilled: await blobs.put(json, { mime: 'application/json', ...(undo ? { undo } : {}) }) } satisfies SpilledValue;
 }
 
 export async function spillLargeValues(values: Record<string, unknown>, blobs: BlobStore, options: SpillOptions = {}): Promise<Record<string, unknown>> {
@@ -67,9 +70,9 @@ export async function spillLargeValues(values: Record<string, unknown>, blobs: B
     // One item at a time: a list of large items never has all its JSON in memory at once.
     if (Array.isArray(value)) {
       const items: unknown[] = [];
-      for (const item of value) items.push(await spillOne(port, item, blobs, threshold, maxBytes));
+      for (const item of value) items.push(await spillOne(port, item, blobs, threshold, maxBytes, options.undo));
       result[port] = items;
-    } else result[port] = await spillOne(port, value, blobs, threshold, maxBytes);
+    } else result[port] = await spillOne(port, value, blobs, threshold, maxBytes, options.undo);
   }
   return result;
 }

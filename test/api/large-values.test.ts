@@ -7,6 +7,7 @@
  * more than a value may be fails at once instead of taking the worker's memory.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -145,12 +146,16 @@ test('a 9 MB template param is refused at save (413 PIPELINE_TOO_LARGE naming th
 
 test('a run too large for Temporal even with large values spilled is 413 RUN_TOO_LARGE and leaves no run row', async () => {
   const pipelineId = await savePipeline(env, templatePipeline('many-items', '{{t}}', 'text[]'));
-  const items = Array.from({ length: 20_000 }, (_, i) => `item ${i} ${'z'.repeat(90)}`);
+  // One large item (spilled to the blob store before the size is known) among many small ones.
+  const large = text(100 * 1024, 'spilled-then-refused');
+  const items = [large, ...Array.from({ length: 20_000 }, (_, i) => `item ${i} ${'z'.repeat(90)}`)];
   const refused = await env.request('POST', `/api/v1/pipelines/${pipelineId}/runs`, { body: { inputs: { t: items } } });
   assert.equal(refused.status, 413, refused.text.slice(0, 500));
   assert.equal(refused.json.error.code, 'RUN_TOO_LARGE');
   assert.equal(refused.json.error.details.input, 't');
   assert.deepEqual((await env.request('GET', `/api/v1/runs?pipelineId=${pipelineId}`)).json.items, [], 'no run was recorded');
+  const spilled = createHash('sha256').update(JSON.stringify(large)).digest('hex');
+  assert.equal((await env.request('HEAD', `/api/v1/blobs/${spilled}`)).status, 404, 'the spilled item was not kept');
 });
 
 test('Temporal refusing a start as too large is the request\'s fault (RUN_TOO_LARGE), not TEMPORAL_UNREACHABLE', async () => {

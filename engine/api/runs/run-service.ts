@@ -46,7 +46,7 @@ export async function startPipelineRun(deps: ApiDeps, request: StartRunRequest):
   if (!resolved.ok) throw validationFailed(resolved.errors);
   await checkBlobsExist(deps, resolved.inputs);
   // Before anything is recorded: large inputs go to the blob store, and a run too large for Temporal is refused.
-  const args = await prepareRunInput(compilePlan(valid, deps.taskQueue, 'api'), resolved.inputs, deps.blobs);
+  const args = await prepareRunInput(compilePlan(valid, deps.taskQueue, 'api'), resolved.inputs, deps.blobs, { undo: request.uploads });
 
   const run: RunRecord = {
     id: newRunId(),
