@@ -33,6 +33,19 @@ export const INLINE_VALUE_BYTES = 256 * KiB;
 /** Inline values of one run record, inputs and outputs together; past it, values stay references. */
 export const INLINE_RECORD_BYTES = 1 * MiB;
 
+/**
+ * The longest error message a node failure keeps. Messages travel through Temporal (history, queries)
+ * into run records and events; a node that throws with a huge message (an echoed input) must not make
+ * those large.
+ */
+export const MAX_ERROR_MESSAGE_CHARS = 2000;
+
+/** The message cut to MAX_ERROR_MESSAGE_CHARS, saying how much was left out. */
+export function boundMessage(message: string): string {
+  if (message.length <= MAX_ERROR_MESSAGE_CHARS) return message;
+  return `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}… (${message.length - MAX_ERROR_MESSAGE_CHARS} more characters)`;
+}
+
 /** Bytes of a value as JSON (0 for undefined, which JSON leaves out). */
 export function jsonBytes(value: unknown): number {
   const json = JSON.stringify(value);

@@ -15,6 +15,7 @@ import type { Logger } from '../logger.ts';
 import { NodeError, type NodeContext } from '../node-sdk/define-node.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
 import type { RunNodeRequest, RunNodeResult } from '../run/plan.ts';
+import { boundMessage } from '../run/size-limits.ts';
 import type { Providers, Usage } from '../providers/types.ts';
 import { noProviders } from '../providers/none.ts';
 import type { VectorStore } from '../vector/store.ts';
@@ -53,7 +54,7 @@ export function createActivities(deps: ActivityDeps) {
       const fail = (code: string, message: string, retryable = false, retryAfterMs?: number): never => {
         throw ApplicationFailure.create({
           type: code,
-          message: shown(message),
+          message: boundMessage(shown(message)),
           nonRetryable: !retryable,
           details: [{ attempt }],
           ...(retryable && retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}),

@@ -178,3 +178,22 @@ test('a node that would produce more than a value may be fails at once (VALUE_TO
   assert.equal(run.nodes.fill.attempt, 1, 'not retried');
   assert.equal((await env.request('GET', '/api/v1/health')).status, 200);
 });
+
+test('a node failing with a huge message leaves small run records and events (the message is cut)', async () => {
+  const pipelineId = await savePipeline(env, {
+    format: 'tessera.pipeline/v1',
+    name: 'loud-failure',
+    nodes: [
+      { id: 'boom', type: 'test-fail', params: { message: text(200 * 1024, 'loud') } },
+      { id: 'out', type: 'output', params: { name: 'out' } },
+    ],
+    edges: [{ from: 'boom.out', to: 'out.value' }],
+  });
+  const { json: run, text: body } = await runAndWait(pipelineId, {});
+  assert.equal(run.status, 'failed');
+  assert.equal(run.nodes.boom.error.code, 'TEST_BAD_INPUT');
+  assert.match(run.nodes.boom.error.message, /^loud:0123.*… \(\d+ more characters\)$/s);
+  assert.ok(body.length < SMALL_RESPONSE, `the run is ${body.length} bytes`);
+  const events = await readSse(`${env.url}/api/v1/runs/${run.id}/events`);
+  assert.ok(JSON.stringify(events.events).length < SMALL_RESPONSE, 'the events are small');
+});
