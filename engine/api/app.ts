@@ -9,6 +9,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandling, onFrameworkError } from './errors.ts';
 import { installAuth } from './http/auth.ts';
+import { documentCommonErrors } from './http/documented-errors.ts';
 import { installJsonBody } from './http/json-body.ts';
 import { installLocalGuard } from './http/local-guard.ts';
 import { DEFAULT_BODY_IDLE_MS, installBodyIdleTimeout, onClientError, trackRouteMethods } from './http/protocol.ts';
@@ -40,10 +41,12 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandling(app, trackRouteMethods(app));
-  // Order matters: the Host/Origin guard and the key check run before any body byte is read.
+  const allowedMethods = trackRouteMethods(app);
+  documentCommonErrors(app);
+  // Order matters: the Host/Origin guard, then the key check, then 404/405, all before any body byte is read.
   installLocalGuard(app, { authRequired: options.authRequired });
   installAuth(app, deps.store, { required: options.authRequired });
+  installErrorHandling(app, allowedMethods);
   installBodyIdleTimeout(app, options.bodyIdleMs ?? DEFAULT_BODY_IDLE_MS);
   installJsonBody(app);
 

@@ -19,14 +19,23 @@ export function validationFailed(errors: CodedError[]): ApiError {
 
 /** `allowedMethods(url)`: the methods the path has under other routes, for 405 instead of 404. */
 export function installErrorHandling(app: FastifyInstance, allowedMethods: (url: string) => string[] = () => []): void {
-  app.setNotFoundHandler((request, reply) => {
+  const notFound = (request: FastifyRequest): ApiError => {
     const path = request.url.split('?')[0];
     const allowed = allowedMethods(request.url);
-    if (allowed.length > 0) {
-      void reply.status(405).header('allow', allowed.join(', ')).send(body('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}.`));
-      return;
-    }
-    void reply.status(404).send(body('NOT_FOUND', `No endpoint ${request.method} ${path}.`));
+    if (allowed.length === 0) return apiError('NOT_FOUND', `No endpoint ${request.method} ${path}.`);
+    return apiError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}.`, { allow: allowed });
+  };
+  app.setNotFoundHandler(async (request) => {
+    throw notFound(request);
+  });
+  // Answer an unrouted request before its body is parsed (else a bodyless QUERY or a wrong content type
+  // reads as a 400 about the body). Added after the auth hook, so anonymous callers learn nothing.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.is404) return;
+    const error = notFound(request);
+    const allow = (error.details as { allow?: string[] } | undefined)?.allow;
+    if (allow) void reply.header('allow', allow.join(', '));
+    throw error;
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
