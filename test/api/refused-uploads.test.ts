@@ -30,12 +30,14 @@ const digest = {
   ],
 } as Pipeline;
 
+/** Small, so that a signed form over the spool limit (upload limit + 1 MiB) is cheap to send. */
+const MAX_UPLOAD = 256 * 1024;
 let env: ApiEnv;
 let key: string;
 let pipelineId: string;
 
 before(async () => {
-  env = await startApiEnv({ authRequired: true });
+  env = await startApiEnv({ authRequired: true, maxUploadBytes: MAX_UPLOAD });
   key = (await env.deps.store.createApiKey('refused uploads')).secret;
   pipelineId = (await env.deps.store.createPipeline(digest)).pipeline.id;
 });
@@ -179,5 +181,19 @@ test('an unsigned multipart webhook refused for its inputs stores nothing', asyn
   assert.equal(response.status, 400);
   assert.equal(json.error.code, 'RUN_INPUT_UNKNOWN');
   assert.equal(await blobStatus(doc.sha256), 404);
+  assert.deepEqual(blobFiles(), before);
+});
+
+test('a signed multipart webhook larger than the spool limit is 413 and stores nothing', async () => {
+  const secret = `shared-${randomBytes(12).toString('hex')}`;
+  const hook = await createHook({ secret });
+  const big = { bytes: Buffer.concat([uniqueDocument('big').bytes, randomBytes(MAX_UPLOAD + 1024 * 1024)]) };
+  const form = new FormData();
+  form.append('file', file(big), 'big.pdf');
+  const { raw, contentType } = await rawForm(form);
+  const before = blobFiles();
+  const response = await post(hook.url, raw, { 'content-type': contentType, ...signatureHeaders(secret, raw) });
+  assert.equal(response.status, 413, response.text);
+  assert.equal(response.json.error.code, 'PAYLOAD_TOO_LARGE');
   assert.deepEqual(blobFiles(), before);
 });

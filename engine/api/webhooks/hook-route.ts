@@ -72,10 +72,8 @@ export function hookRoute(scope: FastifyInstance, deps: ApiDeps): void {
         const { token } = request.params as { token: string };
         const webhook = await deps.store.findWebhookByToken(token);
         if (!webhook) throw apiError('WEBHOOK_NOT_FOUND', 'No active webhook has this URL (unknown or revoked).');
-        // Refused before a byte of the body is read: missing or malformed headers, a stale timestamp, a
-        // signed form declaring more bytes than may be spooled.
+        // Refused before a byte of the body is read: missing or malformed headers, a stale timestamp.
         const claimed = webhook.secret ? claimedSignature(request.headers, nowSeconds()) : undefined;
-        if (claimed && request.isMultipart() && Number(request.headers['content-length']) > spoolLimit) throw tooLarge(spoolLimit);
         calls.set(request, { webhook, claimed });
       },
     },
@@ -133,7 +131,12 @@ export function hookRoute(scope: FastifyInstance, deps: ApiDeps): void {
       });
       return formInputs(form, specs, deps.blobs);
     }
-    // Signed: verify every byte before any of it is stored.
+    // Signed: verify every byte before any of it is stored. (The form is still unread here: a declared
+    // length over the limit is refused at once, an undeclared one when the spool reaches it.)
+    if (Number(request.headers['content-length']) > spoolLimit) {
+      reply.header('connection', 'close');
+      throw tooLarge(spoolLimit);
+    }
     const hmac = signedHmac(webhook.secret, claimed.timestamp);
     const spooled = await spoolBody(request.raw, hmac, spoolLimit).catch((err: unknown) => {
       reply.header('connection', 'close');
