@@ -1,4 +1,9 @@
 import { fileTypeFromBuffer } from 'file-type';
+import type { BlobRef } from './ref.ts';
+import type { BlobStore } from './store.ts';
+
+/** How many leading bytes sniffing looks at (file-type needs at most 4100). */
+export const SNIFF_BYTES = 4100;
 
 /**
  * Magic-number sniffing (file-type) knows binary formats only; this tells text and JSON apart from
@@ -21,4 +26,14 @@ export function sniffTextMime(head: Buffer): string | undefined {
 export async function sniffMime(head: Buffer, declared?: string): Promise<string> {
   const detected = head.length ? await fileTypeFromBuffer(head) : undefined;
   return detected?.mime ?? sniffTextMime(head) ?? declared ?? 'application/octet-stream';
+}
+
+/**
+ * The media type of a stored blob from its own first bytes, never from a declared type: what a client
+ * says a blob is (a run input `{ sha256, mime }`) is checked against this, not trusted.
+ */
+export async function sniffStored(blobs: BlobStore, ref: Pick<BlobRef, 'sha256'>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await blobs.get(ref, { start: 0, end: SNIFF_BYTES - 1 })) chunks.push(chunk as Buffer);
+  return sniffMime(Buffer.concat(chunks));
 }

@@ -13,6 +13,7 @@ import { apiError } from '../errors.ts';
 import { parseRange } from '../blobs/byte-range.ts';
 import { ErrorBody } from '../error-body.ts';
 import { MEDIA_PORT_KINDS, mediaKindAccepts, type MediaPortKind } from '../../blob/media-kind.ts';
+import { cleanBlobName } from '../../blob/name.ts';
 import { sniffMime } from '../../blob/sniff.ts';
 import { feed, SNIFF_BYTES, uploadGuard } from '../blobs/upload-guard.ts';
 import { refuseDeclaredOversize, uploadSource } from '../blobs/upload-source.ts';
@@ -21,6 +22,10 @@ const UploadQuery = z.object({
   name: z.string().min(1).max(255).optional().describe('File name recorded in the reference (else the multipart filename).'),
   kind: z.enum(MEDIA_PORT_KINDS).optional().describe('Refuse (415) bytes that are not of this kind.'),
 });
+
+/** The bytes, with the media type sniffed when they were stored (any type: documented as a wildcard). */
+const BlobBytes = { description: 'The blob\'s bytes (a range of them with 206).', content: { '*/*': { schema: z.string().meta({ format: 'binary' }) } } };
+const NotModified = { description: 'If-None-Match names this blob\'s ETag.', content: { '*/*': { schema: z.string().max(0) } } };
 
 const ShaParams = z.object({ sha256: z.string().max(200).describe('The blob\'s SHA-256 (64 lowercase hex digits).') });
 
@@ -57,7 +62,7 @@ export function blobsRoutes(app: FastifyInstance, deps: ApiDeps): void {
             checkHead: kind ? (head) => checkKind(kind, head, source.declaredMime) : undefined,
           });
           const ref = await deps.blobs.put(feed(source.stream, guard), {
-            name: cleanName(name ?? source.filename),
+            name: cleanBlobName(name ?? source.filename),
             mime: source.declaredMime,
           });
           return reply.status(201).send(ref);
@@ -70,7 +75,7 @@ export function blobsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     );
 
     // HEAD first: otherwise Fastify derives one from GET that would read the whole blob to discard it.
-    api.head('/blobs/:sha256', { schema: { tags: ['blobs'], summary: 'Headers of a blob, without its bytes.', params: ShaParams } }, (request, reply) =>
+    api.head('/blobs/:sha256', { schema: { tags: ['blobs'], summary: 'Headers of a blob, without its bytes.', params: ShaParams, response: { 200: BlobBytes, 206: BlobBytes, 304: NotModified, 404: ErrorBody, 416: ErrorBody } } }, (request, reply) =>
       download(deps, request, reply, request.params.sha256),
     );
     api.get(
@@ -80,7 +85,7 @@ export function blobsRoutes(app: FastifyInstance, deps: ApiDeps): void {
           tags: ['blobs'],
           summary: 'Download a blob; supports Range (206, 416), ETag and If-None-Match.',
           params: ShaParams,
-          response: { 404: ErrorBody, 416: ErrorBody },
+          response: { 200: BlobBytes, 206: BlobBytes, 304: NotModified, 404: ErrorBody, 416: ErrorBody },
         },
       },
       (request, reply) => download(deps, request, reply, request.params.sha256),
@@ -92,13 +97,6 @@ async function checkKind(kind: MediaPortKind, head: Buffer, declared?: string): 
   const mime = await sniffMime(head, declared);
   const what = { image: 'an image', audio: 'audio', document: 'a document' }[kind];
   if (!mediaKindAccepts(kind, mime)) throw apiError('UNSUPPORTED_MEDIA', `The upload is ${mime}, not ${what}.`, { mime, kind });
-}
-
-/** Only the last path segment, without control characters: names end up as file names on download. */
-function cleanName(name: string | undefined): string | undefined {
-  // eslint-disable-next-line no-control-regex
-  const base = name?.split(/[\\/]/).pop()?.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
-  return base && base !== '.' && base !== '..' ? base : undefined;
 }
 
 async function download(deps: ApiDeps, request: FastifyRequest, reply: FastifyReply, sha256: string) {

@@ -3,11 +3,11 @@
  * compilation) schedules. The run is recorded in the store before the workflow starts, so the index
  * never misses a run; the workflow id is the run id.
  */
-import { isBlobRef } from '../../blob/ref.ts';
 import type { BlobUndo } from '../../blob/undo-log.ts';
 import { ERROR_CODES } from '../../errors.ts';
 import { validatePipeline, type ValidPipeline } from '../../pipeline/validate.ts';
 import { resolveRunInputs } from '../../run/inputs.ts';
+import { storedBlobInputs } from '../../run/stored-inputs.ts';
 import { compilePlan } from '../../run/plan.ts';
 import { prepareRunInput } from '../../run/run-input.ts';
 import { startError } from '../../run/start-error.ts';
@@ -44,7 +44,7 @@ export async function startPipelineRun(deps: ApiDeps, request: StartRunRequest):
   const { record, valid } = await loadVersion(deps, request.pipelineId, request.version);
   const resolved = resolveRunInputs(valid, request.inputs);
   if (!resolved.ok) throw validationFailed(resolved.errors);
-  await checkBlobsExist(deps, resolved.inputs);
+  resolved.inputs = await checkStoredBlobs(deps, valid, resolved.inputs); // as stored, not as claimed
   // Before anything is recorded: large inputs go to the blob store, and a run too large for Temporal is refused.
   const args = await prepareRunInput(compilePlan(valid, deps.taskQueue, 'api'), resolved.inputs, deps.blobs, { undo: request.uploads });
 
@@ -87,12 +87,12 @@ export function runMemo(run: Pick<RunRecord, 'pipelineId' | 'pipelineVersion' | 
   return { pipelineId: run.pipelineId, pipelineVersion: run.pipelineVersion, pipelineName: run.pipelineName, trigger: run.trigger };
 }
 
-export async function checkBlobsExist(deps: ApiDeps, inputs: Record<string, unknown>): Promise<void> {
-  for (const [name, value] of Object.entries(inputs)) {
-    for (const item of Array.isArray(value) ? value : [value]) {
-      if (isBlobRef(item) && !(await deps.blobs.has(item))) {
-        throw apiError('RUN_INPUT_INVALID', `Input "${name}" refers to blob ${item.sha256}, which was never uploaded.`, { input: name });
-      }
-    }
-  }
+/**
+ * The inputs with each blob reference replaced by the stored blob's (sniffed media type, real size,
+ * cleaned name); a missing blob or one whose content does not fit a media input is a 400 naming the input.
+ */
+export async function checkStoredBlobs(deps: ApiDeps, valid: ValidPipeline, inputs: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const checked = await storedBlobInputs(valid, inputs, deps.blobs);
+  if (!checked.ok) throw validationFailed(checked.errors);
+  return checked.inputs;
 }

@@ -11,7 +11,7 @@ import { prepareRunInput } from '../../run/run-input.ts';
 import type { OverlapPolicy, ScheduleRecord } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
 import { validationFailed } from '../errors.ts';
-import { checkBlobsExist, loadVersion } from '../runs/run-service.ts';
+import { checkStoredBlobs, loadVersion } from '../runs/run-service.ts';
 import { checkSpec, toSpecRequest, toTemporalSpec, type SpecRequest } from './spec.ts';
 import {
   deleteTemporalSchedule, notFound, scheduleAction, scheduleCallError, scheduleWriteError, temporalView, toTemporalOverlap,
@@ -35,7 +35,7 @@ async function prepareAction(deps: ApiDeps, scheduleId: string, pipelineId: stri
   const { record, valid } = await loadVersion(deps, pipelineId, version);
   const resolved = resolveRunInputs(valid, given);
   if (!resolved.ok) throw validationFailed(resolved.errors);
-  await checkBlobsExist(deps, resolved.inputs);
+  resolved.inputs = await checkStoredBlobs(deps, valid, resolved.inputs); // as stored, not as claimed
   // The action's args are a workflow input like a run's: large inputs as blob references, size checked.
   const args = await prepareRunInput(compilePlan(valid, deps.taskQueue, 'api'), resolved.inputs, deps.blobs);
   return scheduleAction(deps, scheduleId, record, args.plan, args.inputs);
