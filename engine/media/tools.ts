@@ -3,7 +3,10 @@
  * line by line so that long outputs are never held in memory, and killed when the signal aborts.
  */
 import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { scrubMessage } from '../files/scrub.ts';
 import { mediaError } from './errors.ts';
 
 export interface MediaTools {
@@ -24,7 +27,7 @@ export interface RunOptions {
 
 export interface RunResult {
   code: number | null;
-  /** The last lines of stderr, for error messages. */
+  /** The last lines of stderr, for error messages: without the folders of the files given and without memory addresses. */
   stderrTail: string;
 }
 
@@ -53,6 +56,11 @@ export function runTool(command: string, args: string[], options: RunOptions = {
       } else reject(err);
     });
     // 'close' (not 'exit') waits for stdout and stderr to be fully read.
-    child.on('close', (code) => resolve({ code, stderrTail: tail.join('\n') }));
+    child.on('close', (code) => resolve({ code, stderrTail: scrubMessage(tail.join('\n'), [os.tmpdir(), ...fileFolders(args)]) }));
   });
+}
+
+/** The folders of the absolute paths among a tool's arguments (its input and output files). */
+function fileFolders(args: string[]): string[] {
+  return args.filter((a) => path.isAbsolute(a)).map((a) => path.dirname(a));
 }

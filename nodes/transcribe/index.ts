@@ -36,7 +36,7 @@ export const transcribeNode = defineNode({
     }
     const stt = ctx.providers.require(params.provider, 'transcribe');
     const prompt = [params.preset === 'clinical' ? CLINICAL_TRANSCRIPTION_PROMPT : undefined, params.prompt].filter(Boolean).join(' ') || undefined;
-    const source = await writeTempFile(await ctx.blobs.get(inputs.audio), inputs.audio.name ?? 'audio');
+    const source = await writeTempFile(await ctx.blobs.get(inputs.audio));
     try {
       const split = await splitAudio(source.path, {
         maxBytes: stt.maxUploadBytes,

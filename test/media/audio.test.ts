@@ -61,7 +61,7 @@ test('probe: format and duration come from the content, not the name', async () 
 test('a streamed WebM recording without a duration header (as browsers record) is measured by decoding', async () => {
   // Written to a pipe, the muxer cannot go back to fill in the duration, exactly like MediaRecorder output.
   const webm = execFileSync('ffmpeg', ['-v', 'error', '-t', '5', '-i', wav, '-c:a', 'libopus', '-f', 'webm', '-'], { maxBuffer: 1 << 24 });
-  const file = await writeTempFile(webm, 'voice-note.webm');
+  const file = await writeTempFile(webm);
   try {
     const info = await probeAudio(file.path);
     assert.equal(info.format, 'webm');
@@ -114,14 +114,17 @@ test('a byte limit shortens the chunks (flac, upper-bound rate)', async () => {
 test('corrupt, non-audio and missing-tool failures', async () => {
   // A RIFF/WAVE header followed by garbage: sniffed as wav, rejected by ffprobe.
   const header = Buffer.from('RIFF\x24\x00\x00\x00WAVEfmt ', 'latin1');
-  const corrupt = await writeTempFile(Buffer.concat([header, Buffer.alloc(400, 0xff)]), 'broken.wav');
+  const corrupt = await writeTempFile(Buffer.concat([header, Buffer.alloc(400, 0xff)]));
   try {
     const err = await rejectsWithCode(probeAudio(corrupt.path), 'MEDIA_CORRUPT');
     assert.match(err.message, /corrupt/);
+    // ffprobe names the file it read; the message keeps only its name, not the worker's temp folder.
+    assert.match(err.message, /input\.wav/);
+    assert.ok(!err.message.includes(os.tmpdir()) && !err.message.includes(path.dirname(corrupt.path)), err.message);
   } finally {
     await corrupt.dispose();
   }
-  const text = await writeTempFile(Buffer.from('this is a text file, not audio'), 'notes.mp3');
+  const text = await writeTempFile(Buffer.from('this is a text file, not audio'));
   try {
     await rejectsWithCode(probeAudio(text.path), 'MEDIA_UNSUPPORTED');
   } finally {
