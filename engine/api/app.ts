@@ -10,6 +10,7 @@ import type { ApiDeps } from './deps.ts';
 import { installErrorHandling, onFrameworkError } from './errors.ts';
 import { installAuth } from './http/auth.ts';
 import { documentCommonErrors } from './http/documented-errors.ts';
+import { optionalNullableBodies } from './http/openapi-bodies.ts';
 import { installJsonBody } from './http/json-body.ts';
 import { installLocalGuard } from './http/local-guard.ts';
 import { DEFAULT_BODY_IDLE_MS, installBodyIdleTimeout, onClientError, trackRouteMethods } from './http/protocol.ts';
@@ -33,6 +34,8 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     logger: options.logger ?? false,
     genReqId: () => crypto.randomUUID(),
     bodyLimit: 10 * 1024 * 1024, // JSON bodies; uploads have their own (streamed) limit
+    // Path parameters are bounded by each route's schema (at most 200 characters), not cut earlier by the router.
+    routerOptions: { maxParamLength: 256 },
     forceCloseConnections: true, // SSE streams must not hold a shutdown open
     // Malformed URLs (bad %-escapes) and over-long path parameters bypass the error handler; this gives
     // them the coded error shape instead of Fastify's own body.
@@ -59,6 +62,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: optionalNullableBodies,
   });
 
   await app.register(

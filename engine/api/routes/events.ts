@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { RunEvent } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
-import { ErrorBody } from '../runs/run-schemas.ts';
+import { ErrorBody, RUN_EVENT_TYPES } from '../runs/run-schemas.ts';
 
 const HEARTBEAT_MS = 15_000;
 /** Without a tracker (or for a run no tracker follows) the store is polled for new events. */
@@ -18,6 +18,13 @@ const STORE_POLL_MS = 1_000;
 
 const Params = z.object({ id: z.string().min(1).max(200) });
 const Query = z.object({ after: z.coerce.number().int().min(0).optional().describe('Replay events after this seq (the Last-Event-ID header wins).') });
+
+/** One Server-Sent Event of the stream: `data` is a RunEvent as JSON. */
+const SseEvent = z.object({
+  id: z.string().describe('The event\'s seq: send it back as Last-Event-ID to resume.'),
+  event: z.enum(RUN_EVENT_TYPES),
+  data: z.string().describe('The RunEvent { seq, runId, type, data, at } as JSON.'),
+});
 
 export function eventsRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const open = new Set<() => void>();
@@ -34,7 +41,11 @@ export function eventsRoutes(app: FastifyInstance, deps: ApiDeps): void {
         summary: 'The run\'s events as Server-Sent Events (text/event-stream); resume with Last-Event-ID.',
         params: Params,
         querystring: Query,
-        response: { 200: z.string().describe('text/event-stream'), 400: ErrorBody, 404: ErrorBody },
+        response: {
+          200: { description: 'A stream of `id`/`event`/`data` records, one per run event; `: keep-alive` comments every 15 s.', content: { 'text/event-stream': { schema: SseEvent } } },
+          400: ErrorBody,
+          404: ErrorBody,
+        },
       },
     },
     async (request, reply) => {

@@ -50,8 +50,19 @@ export function pipelinesRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   api.post(
     '/pipelines/validate',
-    { schema: { tags, summary: 'Validate a pipeline document without saving it.', body: PipelineDocumentBody, response: { 200: ValidationSchema } } },
-    async (request) => validationReport(request.body, deps),
+    {
+      schema: {
+        tags,
+        summary: 'Validate a pipeline document without saving it: any JSON body is checked and every problem reported (200 with valid: false).',
+        body: z.unknown().meta({ description: 'Any JSON value, checked against tessera.pipeline/v1 and the node registry.' }),
+        response: { 200: ValidationSchema },
+      },
+    },
+    async (request) => {
+      // No body at all (a JSON `null` is a document to report on, and is).
+      if (request.body == null && request.headers['content-type'] === undefined) throw apiError('REQUEST_INVALID', 'Send the pipeline document to validate as the JSON body.');
+      return validationReport(request.body, deps);
+    },
   );
 
   api.get(

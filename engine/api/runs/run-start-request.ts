@@ -14,16 +14,16 @@ import { assertFileInput, formInputs } from './run-form-inputs.ts';
 import { loadVersion } from './run-service.ts';
 import { MAX_WAIT_SECONDS } from './run-wait.ts';
 
-export const WaitSeconds = z.coerce
-  .number()
-  .min(0)
-  .max(MAX_WAIT_SECONDS)
-  .describe(`Seconds to wait for the run to finish (at most ${MAX_WAIT_SECONDS}): 200 with the finished run, else 202.`);
+const waitDescription = `Seconds to wait for the run to finish (at most ${MAX_WAIT_SECONDS}): 200 with the finished run, else 202.`;
+
+/** In the query string (text): coerced. */
+export const WaitSeconds = z.coerce.number().min(0).max(MAX_WAIT_SECONDS).describe(waitDescription);
 
 export const StartRunBody = z.object({
   inputs: z.record(z.string(), z.unknown()).default({}).describe('Values by input name; media inputs take blob references from POST /blobs.'),
   version: z.number().int().min(1).optional().describe('Pipeline version (latest when omitted).'),
-  wait: WaitSeconds.optional(),
+  // In a JSON body a number, not anything that coerces to one (null would read as 0).
+  wait: z.number().min(0).max(MAX_WAIT_SECONDS).optional().describe(waitDescription),
 });
 
 export interface StartRunParts {

@@ -24,7 +24,8 @@ import { readRunForm, type FormPart } from '../runs/run-form.ts';
 import { formParts } from './form-parts.ts';
 import { inputsFromJson } from './inputs.ts';
 import { ReplayGuard } from './replay-guard.ts';
-import { claimedSignature, signedHmac, verify, type ClaimedSignature } from './signature.ts';
+import { claimedSignature, signedHmac, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify, type ClaimedSignature } from './signature.ts';
+import { ErrorBody } from '../error-body.ts';
 import { spoolBody } from './spool.ts';
 
 /** Room for a signed form's fields and boundaries beyond the upload limit: the whole body is spooled. */
@@ -66,7 +67,16 @@ export function hookRoute(scope: FastifyInstance, deps: ApiDeps): void {
         summary: 'Call a webhook: a JSON body (input values by name, or { inputs }) or a multipart form (files and fields) starts a run.',
         security: [],
         params: z.object({ token: z.string().min(1) }),
-        response: { 202: z.object({ runId: z.string() }) },
+        // Documented for signed webhooks; checked (with their own coded errors) by the handler, not here.
+        headers: z.object({
+          [TIMESTAMP_HEADER]: z.string().optional().describe('Signed webhooks: the Unix time of the call in seconds (within 5 minutes).'),
+          [SIGNATURE_HEADER]: z.string().optional().describe('Signed webhooks: "sha256=" + hex HMAC-SHA256 of "<timestamp>.<raw body>" under the webhook\'s secret.'),
+        }),
+        response: {
+          202: z.object({ runId: z.string() }),
+          401: ErrorBody.describe('A signed webhook called without a valid, fresh, unreplayed signature (SIGNATURE_*).'),
+          429: ErrorBody.describe('Too many signed calls within the replay window (WEBHOOK_RATE_LIMITED).'),
+        },
       },
       onRequest: async (request) => {
         const { token } = request.params as { token: string };
