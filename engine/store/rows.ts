@@ -47,21 +47,7 @@ export const toPipeline = (r: PipelineRow): PipelineRecord =>
 export const toVersion = (r: VersionRow): PipelineVersionRecord => ({ pipelineId: r.pipeline_id, version: r.version, document: JSON.parse(r.document), createdAt: r.created_at });
 
 export const toRun = (r: RunRow): RunRecord =>
-  compact({
-    id: r.id,
-    pipelineId: r.pipeline_id,
-    pipelineVersion: r.pipeline_version,
-    pipelineName: r.pipeline_name,
-    status: r.status as RunStatus,
-    trigger: compact({ type: r.trigger_type as TriggerType, id: r.trigger_id ?? undefined }),
-    inputs: JSON.parse(r.inputs),
-    outputs: json(r.outputs),
-    error: json(r.error),
-    nodes: JSON.parse(r.nodes),
-    usage: json(r.usage),
-    startedAt: r.started_at,
-    endedAt: r.ended_at ?? undefined,
-  });
+  compact({ ...toRunSummary(r), inputs: JSON.parse(r.inputs), outputs: json(r.outputs), nodes: JSON.parse(r.nodes) });
 
 /** The columns a run list reads: never the (possibly large) inputs, outputs and node states. */
 export const RUN_SUMMARY_COLUMNS = 'id, pipeline_id, pipeline_version, pipeline_name, status, trigger_type, trigger_id, error, usage, started_at, ended_at';

@@ -9,26 +9,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { signatureHeaders } from '../../engine/api/webhooks/signature.ts';
-import type { Pipeline } from '../../engine/pipeline/schema.ts';
 import { startApiEnv, type ApiEnv } from '../support/api-env.ts';
+import { digestPipeline } from '../support/fixtures.ts';
 
-/** A document input and a text input; test-digest hashes the document. */
-const digest = {
-  format: 'tessera.pipeline/v1',
-  name: 'refused-uploads',
-  nodes: [
-    { id: 'doc', type: 'input', params: { name: 'file', kind: 'document' } },
-    { id: 'note', type: 'input', params: { name: 'note', kind: 'text', default: '-' } },
-    { id: 'hash', type: 'test-digest', params: {} },
-    { id: 'sha', type: 'output', params: { name: 'sha256' } },
-    { id: 'echo', type: 'output', params: { name: 'note' } },
-  ],
-  edges: [
-    { from: 'doc.value', to: 'hash.file' },
-    { from: 'hash.sha256', to: 'sha.value' },
-    { from: 'note.value', to: 'echo.value' },
-  ],
-} as Pipeline;
+const digest = digestPipeline('refused-uploads');
 
 /** Small, so that a signed form over the spool limit (upload limit + 1 MiB) is cheap to send. */
 const MAX_UPLOAD = 256 * 1024;

@@ -7,29 +7,13 @@ import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signatureHeaders } from '../../engine/api/webhooks/signature.ts';
-import type { Pipeline } from '../../engine/pipeline/schema.ts';
 import type { RunRecord, RunSummary } from '../../engine/store/types.ts';
 import { startApiEnv, type ApiEnv } from '../support/api-env.ts';
-import { greetingPipeline } from '../support/fixtures.ts';
+import { digestPipeline, greetingPipeline } from '../support/fixtures.ts';
 
 const greeting = greetingPipeline('hook-greeting');
 
-const digest = {
-  format: 'tessera.pipeline/v1',
-  name: 'hook-digest',
-  nodes: [
-    { id: 'doc', type: 'input', params: { name: 'file', kind: 'document' } },
-    { id: 'note', type: 'input', params: { name: 'note', kind: 'text', default: '-' } },
-    { id: 'hash', type: 'test-digest', params: {} },
-    { id: 'sha', type: 'output', params: { name: 'sha256' } },
-    { id: 'echo', type: 'output', params: { name: 'note' } },
-  ],
-  edges: [
-    { from: 'doc.value', to: 'hash.file' },
-    { from: 'hash.sha256', to: 'sha.value' },
-    { from: 'note.value', to: 'echo.value' },
-  ],
-} as Pipeline;
+const digest = digestPipeline('hook-digest');
 
 let env: ApiEnv;
 let key: string;

@@ -18,6 +18,26 @@ export function greetingPipeline(name: string): Pipeline {
   };
 }
 
+/** A document input and a text input; the test node test-digest hashes the document. */
+export function digestPipeline(name: string): Pipeline {
+  return {
+    format: 'tessera.pipeline/v1',
+    name,
+    nodes: [
+      { id: 'doc', type: 'input', params: { name: 'file', kind: 'document' } },
+      { id: 'note', type: 'input', params: { name: 'note', kind: 'text', default: '-' } },
+      { id: 'hash', type: 'test-digest', params: {} },
+      { id: 'sha', type: 'output', params: { name: 'sha256' } },
+      { id: 'echo', type: 'output', params: { name: 'note' } },
+    ],
+    edges: [
+      { from: 'doc.value', to: 'hash.file' },
+      { from: 'hash.sha256', to: 'sha.value' },
+      { from: 'note.value', to: 'echo.value' },
+    ],
+  };
+}
+
 /** About 70 s of clinic notes when spoken by espeak-ng: long enough to need several audio chunks. */
 export const CLINIC_PARAGRAPHS = [
   'The morning clinic opened at eight. The first patient was a woman of forty two who described a dry cough that had lasted three weeks.',
