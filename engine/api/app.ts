@@ -14,6 +14,7 @@ import { optionalNullableBodies } from './http/openapi-bodies.ts';
 import { installJsonBody } from './http/json-body.ts';
 import { installLocalGuard } from './http/local-guard.ts';
 import { DEFAULT_BODY_IDLE_MS, installBodyIdleTimeout, onClientError, trackRouteMethods } from './http/protocol.ts';
+import { editorRoutes } from './routes/editor.ts';
 import { healthRoutes } from './routes/health.ts';
 import { nodeTypeRoutes } from './routes/node-types.ts';
 import { routeModules } from './routes/index.ts';
@@ -74,5 +75,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     },
     { prefix: '/api/v1' },
   );
+  // The browser editor at / (same origin as the API); outside /api so unknown API paths stay coded 404s.
+  await app.register(editorRoutes);
   return app;
 }

@@ -10,6 +10,9 @@
  *   const outputs = await api.resolveValues(run.outputs ?? {}); // large values come as references
  */
 import type { BlobRef } from '../../blob/ref.ts';
+import type { CodedError } from '../../errors.ts';
+import type { PortMap } from '../../node-sdk/define-node.ts';
+import type { CatalogEntry } from '../../node-sdk/registry.ts';
 import type { Pipeline } from '../../pipeline/schema.ts';
 import type { Page, PipelineRecord, PipelineVersionRecord, RunEvent, RunFilter, RunRecord, RunStatus, RunSummary } from '../../store/types.ts';
 import { restoreSpilled } from '../../worker/spill.ts';
@@ -61,6 +64,9 @@ export interface FollowOptions {
 
 export type PipelineSaved = { pipeline: PipelineRecord; version: PipelineVersionRecord };
 
+/** A node's ports for its params (or why they cannot be known). */
+export type NodePorts = { inputs: PortMap; outputs: PortMap } | { error: string };
+
 export class TesseraClient {
   private readonly base: string;
   private readonly fetch: typeof fetch;
@@ -73,6 +79,36 @@ export class TesseraClient {
 
   createPipeline(document: Pipeline): Promise<PipelineSaved> {
     return this.json('POST', '/pipelines', document);
+  }
+
+  /** Saves a new version of an existing pipeline. */
+  updatePipeline(id: string, document: Pipeline): Promise<PipelineSaved> {
+    return this.json('PUT', `/pipelines/${enc(id)}`, document);
+  }
+
+  /** Checks a document without saving it; every problem comes back as a coded error. */
+  validatePipeline(document: unknown): Promise<{ valid: boolean; errors: CodedError[] }> {
+    return this.json('POST', '/pipelines/validate', document);
+  }
+
+  /** Saves a new pipeline from the text of a tessera.pipeline/v1 file (a broken file is FILE_NOT_JSON). */
+  importPipeline(text: string): Promise<PipelineSaved> {
+    return this.json('POST', '/pipelines/import', undefined, { body: text, headers: { 'content-type': 'application/json' } });
+  }
+
+  /** The node catalog: every node type and version with its ports and params JSON Schema. */
+  async listNodeTypes(): Promise<CatalogEntry[]> {
+    return (await this.json<{ items: CatalogEntry[] }>('GET', '/node-types')).items;
+  }
+
+  /** The ports of nodes for their params (ports that depend on params: an input's kind, placeholders). */
+  async nodePorts(nodes: { id: string; type: string; version?: number; params?: Record<string, unknown> }[]): Promise<Record<string, NodePorts>> {
+    return (await this.json<{ items: Record<string, NodePorts> }>('POST', '/node-types/ports', { nodes })).items;
+  }
+
+  /** A version's document exactly as the export endpoint writes the file. */
+  async exportPipeline(id: string, version?: number): Promise<string> {
+    return (await this.request('GET', `/pipelines/${enc(id)}/export${query({ version })}`)).text();
   }
 
   getPipeline(id: string): Promise<PipelineRecord> {
@@ -128,11 +164,12 @@ export class TesseraClient {
     let body: BodyInit;
     let name = options.name;
     if (typeof source === 'string') {
-      const [{ createReadStream }, { Readable }, path] = await Promise.all([import('node:fs'), import('node:stream'), import('node:path')]);
+      const { createReadStream } = nodeBuiltin<typeof import('node:fs')>('node:fs');
+      const { Readable } = nodeBuiltin<typeof import('node:stream')>('node:stream');
       body = Readable.toWeb(createReadStream(source)) as ReadableStream<Uint8Array>;
-      name ??= path.basename(source);
+      name ??= nodeBuiltin<typeof import('node:path')>('node:path').basename(source);
     } else if (isNodeStream(source)) {
-      const { Readable } = await import('node:stream');
+      const { Readable } = nodeBuiltin<typeof import('node:stream')>('node:stream');
       body = Readable.toWeb(source as import('node:stream').Readable) as ReadableStream<Uint8Array>;
     } else body = source as BodyInit;
     return this.json('POST', `/blobs${query({ name, kind: options.kind })}`, undefined, { body, headers: { 'content-type': 'application/octet-stream' } });
@@ -244,6 +281,17 @@ export class TesseraClient {
 function unreachable(base: string, err: unknown): ApiClientError {
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
   return new ApiClientError(0, 'SERVER_UNREACHABLE', `Cannot reach the Tessera API at ${base}: ${cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err)}.`);
+}
+
+/**
+ * A Node built-in, for the Node-only conveniences (uploading a file path or a Node stream). Loaded through
+ * process.getBuiltinModule rather than an import so the browser editor can bundle this client without
+ * pulling Node modules in (test/editor/bundle-imports.test.ts checks that).
+ */
+function nodeBuiltin<T>(id: string): T {
+  const load = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  if (!load) throw new ApiClientError(0, 'REQUEST_INVALID', `Uploading a file path or a Node stream needs Node.js 20.16 or later (${id}).`);
+  return load(id) as T;
 }
 
 function isNodeStream(source: unknown): boolean {

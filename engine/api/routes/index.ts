@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.ts';
 import { blobsRoutes } from './blobs.ts';
 import { eventsRoutes } from './events.ts';
+import { nodePortsRoutes } from './node-ports.ts';
 import { pipelinesRoutes } from './pipelines.ts';
 import { runsRoutes } from './runs.ts';
 import { schedulesRoutes } from './schedules.ts';
@@ -10,4 +11,4 @@ import { webhooksRoutes } from './webhooks.ts';
 
 export type RouteModule = (app: FastifyInstance, deps: ApiDeps) => void;
 
-export const routeModules: RouteModule[] = [pipelinesRoutes, blobsRoutes, runsRoutes, eventsRoutes, webhooksRoutes, schedulesRoutes];
+export const routeModules: RouteModule[] = [pipelinesRoutes, nodePortsRoutes, blobsRoutes, runsRoutes, eventsRoutes, webhooksRoutes, schedulesRoutes];

@@ -1,0 +1,214 @@
+/**
+ * The Rete canvas: draws a Graph (model/mapping.ts) and reports what the user does on it (wires, moves,
+ * selects) as callbacks. It never changes the pipeline itself: the editor view applies each gesture to the
+ * document (model/ops.ts) and calls `sync` with the new graph, so undo, save and validation all work on
+ * the document alone.
+ */
+import { NodeEditor } from 'rete';
+import { AreaExtensions, AreaPlugin } from 'rete-area-plugin';
+import { ClassicFlow, ConnectionPlugin, getSourceTarget } from 'rete-connection-plugin';
+import { Presets, VuePlugin, type VueArea2D } from 'rete-vue-plugin';
+import type { Graph } from '../model/mapping.ts';
+import { canConnect } from '../model/kinds.ts';
+import { CanvasConnection, CanvasNode, type NodeProblem, type Schemes } from './schemes.ts';
+import { FrameBatchedSocketPosition } from './socket-positions.ts';
+import NodeView from './NodeView.vue';
+import SocketView from './SocketView.vue';
+import ConnectionView from './ConnectionView.vue';
+
+type AreaExtra = VueArea2D<Schemes>;
+
+export interface CanvasEvents {
+  connect(from: { node: string; port: string }, to: { node: string; port: string }): void;
+  disconnect(edgeId: string): void;
+  refused(reason: string, at: { x: number; y: number }): void;
+  moved(positions: Map<string, { x: number; y: number }>): void;
+  selected(ids: string[]): void;
+}
+
+export class Canvas {
+  readonly editor = new NodeEditor<Schemes>();
+  readonly area: AreaPlugin<Schemes, AreaExtra>;
+  private readonly connection = new ConnectionPlugin<Schemes, AreaExtra>();
+  private readonly render = new VuePlugin<Schemes, AreaExtra>();
+  private readonly selector = AreaExtensions.selector();
+  private readonly selectable: ReturnType<typeof AreaExtensions.selectableNodes>;
+  /** True while `sync` changes Rete: its events are ours, not the user's. */
+  private syncing = false;
+  private moved = new Set<string>();
+  private minimapOn = false;
+
+  constructor(readonly container: HTMLElement, private readonly events: CanvasEvents) {
+    this.area = new AreaPlugin<Schemes, AreaExtra>(container);
+    // The area sets overflow:hidden; a focused field in an off-screen node would scroll it (EDITOR.md).
+    container.style.overflow = 'clip';
+    this.render.addPreset(
+      Presets.classic.setup({
+        socketPositionWatcher: new FrameBatchedSocketPosition(),
+        customize: { node: () => NodeView, socket: () => SocketView, connection: () => ConnectionView },
+      }) as never,
+    );
+    this.connection.addPreset(() => new ClassicFlow({ canMakeConnection: (a, b) => this.allow(a, b), makeConnection: (a, b) => this.make(a, b) }));
+    this.editor.use(this.area);
+    this.area.use(this.connection);
+    this.area.use(this.render);
+    this.selectable = AreaExtensions.selectableNodes(this.area, this.selector, { accumulating: AreaExtensions.accumulateOnCtrl() });
+    AreaExtensions.simpleNodesOrder(this.area);
+    AreaExtensions.restrictor(this.area, { scaling: { min: 0.05, max: 2 } });
+
+    this.editor.addPipe((context) => {
+      if (context.type === 'connectionremoved' && !this.syncing) this.events.disconnect(context.data.id);
+      return context;
+    });
+    this.area.addPipe((context) => {
+      if (context.type === 'nodetranslated' && !this.syncing) this.moved.add(context.data.id);
+      if (context.type === 'nodedragged') queueMicrotask(() => this.flushMoves());
+      if (context.type === 'nodepicked') queueMicrotask(() => this.events.selected(this.selectedIds()));
+      if (context.type === 'pointerdown' && context.data.event.target === this.container) queueMicrotask(() => this.events.selected(this.selectedIds()));
+      if (context.type === 'zoomed' || context.type === 'translated') this.scheduleLevelOfDetail();
+      return context;
+    });
+  }
+
+  /** Draws `graph`, changing only what differs from what is drawn. */
+  async sync(graph: Graph, problems: Map<string, NodeProblem[]>, edgeProblems: Map<string, string>): Promise<void> {
+    this.syncing = true;
+    try {
+      const wantedEdges = new Map(graph.edges.map((e) => [e.id, e]));
+      for (const c of this.editor.getConnections()) if (!wantedEdges.has(c.id)) await this.editor.removeConnection(c.id);
+      const wantedNodes = new Set(graph.nodes.map((n) => n.id));
+      for (const n of this.editor.getNodes()) if (!wantedNodes.has(n.id)) await this.editor.removeNode(n.id);
+      for (const g of graph.nodes) {
+        let node = this.editor.getNode(g.id);
+        const nodeProblems = problems.get(g.id) ?? [];
+        if (!node) {
+          node = new CanvasNode(g);
+          node.problems = nodeProblems;
+          await this.editor.addNode(node);
+          await this.area.translate(node.id, g.position);
+          continue;
+        }
+        const changed = node.apply(g) || JSON.stringify(node.problems) !== JSON.stringify(nodeProblems);
+        node.problems = nodeProblems;
+        const view = this.area.nodeViews.get(g.id);
+        if (view && (view.position.x !== g.position.x || view.position.y !== g.position.y)) await this.area.translate(g.id, g.position);
+        if (changed) await this.area.update('node', g.id);
+      }
+      for (const e of graph.edges) {
+        const existing = this.editor.getConnection(e.id);
+        const problem = edgeProblems.get(e.id);
+        if (existing) {
+          if (existing.problem !== problem) {
+            existing.problem = problem;
+            await this.area.update('connection', e.id);
+          }
+          continue;
+        }
+        const source = this.editor.getNode(e.source);
+        const target = this.editor.getNode(e.target);
+        if (!source || !target) continue;
+        const connection = new CanvasConnection(source, e.sourceOutput, target, e.targetInput);
+        connection.id = e.id;
+        connection.problem = problem;
+        await this.editor.addConnection(connection);
+      }
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  /** Attaches the minimap once the first load is drawn: attached before, it re-renders for every added node. */
+  async enableMinimap(): Promise<void> {
+    if (this.minimapOn) return;
+    this.minimapOn = true;
+    const { MinimapPlugin } = await import('rete-minimap-plugin');
+    const minimap = new MinimapPlugin<Schemes>({ boundViewport: true });
+    this.render.addPreset(Presets.minimap.setup({ size: 180 }) as never);
+    this.area.use(minimap);
+    // The minimap measures the container on the next area event; nudge it once.
+    const { x, y } = this.area.area.transform;
+    await this.area.area.translate(x, y);
+  }
+
+  selectedIds(): string[] {
+    return this.editor.getNodes().filter((n) => n.selected).map((n) => n.id);
+  }
+
+  async select(ids: string[]): Promise<void> {
+    await this.selector.unselectAll();
+    for (const id of ids) if (this.editor.getNode(id)) await this.selectable.select(id, true);
+    this.events.selected(this.selectedIds());
+  }
+
+  async zoomToFit(ids?: string[]): Promise<void> {
+    const nodes = ids ? this.editor.getNodes().filter((n) => ids.includes(n.id)) : this.editor.getNodes();
+    if (nodes.length) await AreaExtensions.zoomAt(this.area, nodes, { scale: 0.9 });
+    else await this.area.area.zoom(1, 0, 0);
+  }
+
+  /** Canvas coordinates of a point on the page (a drop from the palette, a paste at the pointer). */
+  toCanvas(clientX: number, clientY: number): { x: number; y: number } {
+    const rect = this.container.getBoundingClientRect();
+    const { x, y, k } = this.area.area.transform;
+    return { x: (clientX - rect.left - x) / k, y: (clientY - rect.top - y) / k };
+  }
+
+  /** Lays the nodes out with ELK (in a Web Worker, loaded on first use) and reports the new positions. */
+  async arrange(): Promise<void> {
+    const { arrange } = await import('./arrange.ts');
+    await arrange(this.editor, this.area);
+    const positions = new Map<string, { x: number; y: number }>();
+    for (const [id, view] of this.area.nodeViews) positions.set(id, { ...view.position });
+    this.events.moved(positions);
+    await this.zoomToFit();
+  }
+
+  destroy(): void {
+    this.area.destroy();
+  }
+
+  private flushMoves(): void {
+    if (!this.moved.size) return;
+    const positions = new Map<string, { x: number; y: number }>();
+    for (const id of this.moved) {
+      const view = this.area.nodeViews.get(id);
+      if (view) positions.set(id, { ...view.position });
+    }
+    this.moved.clear();
+    this.events.moved(positions);
+  }
+
+  /** The engine's rule decides; a refusal is shown with its reason and the plugin's drag is ended. */
+  private allow(a: { nodeId: string; side: 'input' | 'output'; key: string; element: HTMLElement }, b: { nodeId: string; side: 'input' | 'output'; key: string; element: HTMLElement }): boolean {
+    const ends = getSourceTarget(a as never, b as never);
+    if (!ends) return false;
+    const [source, target] = ends;
+    const from = this.editor.getNode(source.nodeId)?.outputs[source.key]?.socket.port.kind;
+    const to = this.editor.getNode(target.nodeId)?.inputs[target.key]?.socket.port.kind;
+    const rule = source.nodeId === target.nodeId ? { ok: false as const, reason: 'a node cannot feed itself' } : canConnect(from, to);
+    if (rule.ok) return true;
+    const box = b.element.getBoundingClientRect();
+    this.events.refused(rule.reason, { x: box.left + box.width / 2, y: box.top });
+    // A refused drop leaves the plugin "picked" (its pseudo-connection follows the pointer): end it.
+    setTimeout(() => this.connection.drop(), 0);
+    return false;
+  }
+
+  private make(a: unknown, b: unknown): boolean {
+    const ends = getSourceTarget(a as never, b as never);
+    if (!ends) return false;
+    const [source, target] = ends;
+    this.events.connect({ node: source.nodeId, port: source.key }, { node: target.nodeId, port: target.key });
+    return true;
+  }
+
+  private lodFrame = 0;
+  /** Zoomed far out, nodes are drawn as plain boxes (fewer elements to paint), see NodeView's `.far`. */
+  private scheduleLevelOfDetail(): void {
+    if (this.lodFrame) return;
+    this.lodFrame = requestAnimationFrame(() => {
+      this.lodFrame = 0;
+      this.container.classList.toggle('zoomed-out', this.area.area.transform.k < 0.45);
+    });
+  }
+}

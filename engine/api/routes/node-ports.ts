@@ -1,0 +1,65 @@
+/**
+ * The ports of nodes for given params: an input node's kind, a template's or prompt's {{placeholders}}
+ * decide its sockets. The editor asks here (debounced, with the whole canvas) so the port logic stays in
+ * the node definitions, on the server, instead of being copied into the browser bundle.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { PortMap } from '../../node-sdk/define-node.ts';
+import type { ApiDeps } from '../deps.ts';
+import { ErrorBody } from '../error-body.ts';
+
+const PortSpecSchema = z.object({ kind: z.string(), required: z.boolean().optional(), description: z.string().optional() });
+const PortMapSchema = z.record(z.string(), PortSpecSchema);
+
+export const NodePortsBody = z.object({
+  nodes: z
+    .array(z.object({ id: z.string().max(64), type: z.string().max(200), version: z.number().int().min(1).optional(), params: z.record(z.string(), z.unknown()).optional() }))
+    .max(1000),
+});
+
+const NodePortsAnswer = z.object({
+  items: z.record(
+    z.string(),
+    z.union([z.object({ inputs: PortMapSchema, outputs: PortMapSchema }), z.object({ error: z.string() })]),
+  ),
+});
+
+export function nodePortsRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/node-types/ports',
+    {
+      schema: {
+        tags: ['node types'],
+        summary: 'The ports of each given node for its params (for an editor; unknown types or params that do not fit answer an error per node).',
+        body: NodePortsBody,
+        response: { 200: NodePortsAnswer, 400: ErrorBody },
+      },
+    },
+    async (request) => {
+      const items: z.infer<typeof NodePortsAnswer>['items'] = {};
+      for (const node of request.body.nodes) {
+        const definition = deps.registry.get(node.type, node.version);
+        if (!definition) {
+          items[node.id] = { error: `No node type "${node.type}"${node.version ? ` version ${node.version}` : ''}.` };
+          continue;
+        }
+        // Port functions expect parsed params; defaults fill what the form has not set yet.
+        const parsed = definition.params.safeParse(node.params ?? {});
+        try {
+          const params = parsed.success ? parsed.data : (node.params ?? {});
+          items[node.id] = { inputs: typed(definition.inputsFor(params)), outputs: typed(definition.outputsFor(params)) };
+        } catch (err) {
+          items[node.id] = { error: (err as Error).message };
+        }
+      }
+      return { items };
+    },
+  );
+}
+
+/** Ports whose kind is not known yet (an input node without a kind) are left out rather than sent untyped. */
+function typed(ports: PortMap): PortMap {
+  return Object.fromEntries(Object.entries(ports).filter(([, spec]) => typeof spec?.kind === 'string'));
+}
