@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   SERVER_UNREACHABLE: { status: 503, message: 'The Tessera API server cannot be reached.' },
   TEMPORAL_BINARY_NOT_FOUND: { status: 500, message: 'The temporal CLI binary needed for the embedded server was not found.' },
   TEMPORAL_START_FAILED: { status: 500, message: 'The embedded Temporal server did not start.' },
+  TEMPORAL_PORT_IN_USE: { status: 500, message: 'The embedded Temporal server\'s port is taken by something that is not Temporal.' },
+  API_PORT_IN_USE: { status: 500, message: 'The API\'s port is already in use.' },
   PROVIDERS_CONFIG_INVALID: { status: 500, message: 'The providers file (TESSERA_PROVIDERS_FILE) cannot be used.' },
   PLUGIN_LOAD_FAILED: { status: 400, message: 'A node plugin module could not be loaded.' },
   DUPLICATE_NODE_DEFINITION: { status: 500, message: 'A node type and version is registered twice.' },

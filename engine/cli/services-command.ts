@@ -16,6 +16,7 @@ import { connectTemporal } from '../temporal/connect.ts';
 import type { ProgressEvent } from '../worker/activities.ts';
 import { maxUploadBytes } from '../config.ts';
 import { cliContext, cliWorker, type CommonOptions } from './context.ts';
+import { apiPortInUse, assertApiPortFree, isAddressInUse } from './port-check.ts';
 
 export interface ServicesOptions extends CommonOptions {
   pool?: string;
@@ -43,6 +44,7 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
   // The local start command runs without keys on loopback; `serve` and any other address require them.
   const authRequired = options.auth ?? envAuth ?? !(mode === 'dev' && isLoopback(host));
   const providers = runWorker ? ctx.loadProviders() : undefined;
+  if (runApi) await assertApiPortFree(host, port);
 
   // The Temporal UI shows every workflow's inputs and outputs to whoever reaches its port, with no key:
   // where the API requires keys it is off unless asked for with --ui.
@@ -55,14 +57,8 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
   try {
     const pool = options.pool ?? 'default';
     const taskQueue = taskQueueFor(ctx.settings.taskQueue, pool);
-    if (runWorker) {
-      worker = await cliWorker(ctx, temporal, {
-        taskQueue,
-        providers,
-        activitiesOnly: pool !== 'default',
-        onProgress: (e) => progressSinks.forEach((sink) => sink(e)),
-      });
-    }
+    // The API starts before the worker: a port taken since the check above then fails before any worker
+    // exists (a worker created but never run cannot be shut down, and its connection cannot be closed).
     if (runApi) {
       store = new SqliteStore(ctx.paths.store, { secretKey: ctx.settings.secretKey });
       api = await startApiServer(
@@ -79,13 +75,25 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
           publicUrl: process.env.TESSERA_PUBLIC_URL,
         },
         { host, port, authRequired, logger: { level: process.env.TESSERA_LOG_LEVEL ?? 'warn' }, ready: async () => temporalAnswers(temporal.client) },
-      );
+      ).catch((err: unknown) => {
+        throw isAddressInUse(err) ? apiPortInUse(host, port, err) : err;
+      });
       const { tracker } = api;
       progressSinks.push((e) => tracker.onProgress(e));
     }
+    if (runWorker) {
+      worker = await cliWorker(ctx, temporal, {
+        taskQueue,
+        providers,
+        activitiesOnly: pool !== 'default',
+        onProgress: (e) => progressSinks.forEach((sink) => sink(e)),
+      });
+    }
 
     const lines = [`tessera ${mode}: data folder ${ctx.settings.dataDir}`];
-    lines.push(temporal.devServer ? `embedded Temporal server at ${temporal.address}` : `Temporal at ${temporal.address}`);
+    if (temporal.devServer) lines.push(`embedded Temporal server at ${temporal.address}`);
+    else if (temporal.reused) lines.push(`reusing the Temporal server already running at ${temporal.address} (not started by this command; it keeps running after Ctrl-C)`);
+    else lines.push(`Temporal at ${temporal.address}`);
     if (temporal.uiUrl) lines.push(`Temporal UI: ${temporal.uiUrl}${authRequired ? ' (WARNING: it needs no key and shows every run\'s inputs and outputs to anyone who reaches it)' : ''}`);
     else if (temporal.devServer && authRequired) lines.push('Temporal UI off because API keys are required (it has no access control); --ui serves it anyway');
     if (worker) lines.push(`worker on task queue "${taskQueue}"`);
@@ -112,7 +120,8 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
   } finally {
     await api?.close();
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
-    if (worker) await waitStopped(worker);
+    // Only a worker that ran has a shutdown to wait for (one never run stays INITIALIZED forever).
+    if (worker && worker.getState() !== 'INITIALIZED') await waitStopped(worker);
     await store?.close();
     await temporal.close();
     await terminateLocalOcr();

@@ -18,6 +18,8 @@ export interface TemporalHandle {
   workerConnection(): Promise<NativeConnection>;
   /** Set when this process started the embedded server. */
   devServer?: DevServer;
+  /** True when a server already running on the local port is used (one this process did not start). */
+  reused: boolean;
   /** Where the Temporal UI is, when known. */
   uiUrl?: string;
   close(): Promise<void>;
@@ -35,9 +37,13 @@ export async function connectTemporal(settings: TemporalSettings, options: Conne
   let address = settings.address;
   let devServer: DevServer | undefined;
   let uiUrl: string | undefined;
+  let reused = false;
   if (!address) {
     if (settings.port && (await portAnswers(settings.port))) {
       address = `127.0.0.1:${settings.port}`; // a `tessera dev` (or another dev server) already runs here
+      reused = true;
+      // Its UI, if it serves one, is on the configured UI port (a link is only offered when that port answers).
+      if (settings.uiPort && (await portAnswers(settings.uiPort))) uiUrl = `http://127.0.0.1:${settings.uiPort}`;
     } else if (options.embedded === false) {
       throw new TesseraError('TEMPORAL_UNREACHABLE', `No Temporal server answers on 127.0.0.1:${settings.port}; set TEMPORAL_ADDRESS or start "tessera dev".`);
     } else {
@@ -61,6 +67,14 @@ export async function connectTemporal(settings: TemporalSettings, options: Conne
     await connection.workflowService.getSystemInfo({});
   } catch (err) {
     await devServer?.stop();
+    if (reused) {
+      // Something listens on the port, but it is not Temporal: say which setting to change.
+      throw new TesseraError(
+        'TEMPORAL_PORT_IN_USE',
+        `Port ${settings.port} (TESSERA_TEMPORAL_PORT) is in use by something that is not a Temporal server: set TESSERA_TEMPORAL_PORT to a free port (0 picks one), or TEMPORAL_ADDRESS to a Temporal server.`,
+        { cause: err },
+      );
+    }
     throw new TesseraError('TEMPORAL_UNREACHABLE', `Cannot reach Temporal at ${address}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
 
@@ -76,6 +90,7 @@ export async function connectTemporal(settings: TemporalSettings, options: Conne
     client: new Client({ connection, namespace: settings.namespace }),
     workerConnection,
     devServer,
+    reused,
     uiUrl,
     async close() {
       await connection.close();

@@ -11,7 +11,10 @@ export function ensureTemporalRuntime(): void {
   installed = true;
   const level = (process.env.TESSERA_TEMPORAL_LOG_LEVEL ?? 'ERROR') as 'ERROR';
   try {
-    Runtime.install({ logger: new DefaultLogger(level) });
+    // No shutdownSignals: Tessera's commands handle SIGINT/SIGTERM themselves. With the SDK's default the
+    // first Ctrl-C stopped every worker at once, so a run whose only worker was the CLI could never
+    // finish its cancellation, and the command's own shutdown then failed with "Not running".
+    Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
   } catch {
     // Already installed by the embedding application; keep its settings.
   }
