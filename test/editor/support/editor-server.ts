@@ -1,0 +1,47 @@
+/** A real `tessera dev` (embedded Temporal, worker, API serving the editor) for the browser tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnTessera, tessera, type TesseraProcess } from '../../support/cli.ts';
+
+export interface EditorServer {
+  url: string;
+  port: number;
+  env: Record<string, string>;
+  process: TesseraProcess;
+  stop(): Promise<void>;
+  /** Starts it again on the same port and data folder (after stop). */
+  restart(): Promise<void>;
+  /** Creates an API key with `tessera keys create` and returns its secret. */
+  createKey(name: string): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+export async function startEditorServer(options: { auth?: boolean } = {}): Promise<EditorServer> {
+  const { freePort } = await import('../../../engine/temporal/dev-server.ts');
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-editor-e2e-'));
+  const temporalPort = await freePort();
+  const port = await freePort();
+  const env = { TESSERA_TEMPORAL_PORT: String(temporalPort), TESSERA_DATA_DIR: dataDir, TESSERA_TASK_QUEUE: `q${temporalPort}` };
+  const args = ['dev', '--no-ui', '--port', String(port), ...(options.auth ? ['--auth'] : [])];
+  const server: EditorServer = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    env,
+    process: await spawnTessera(args, env),
+    stop: () => server.process.stop(),
+    async restart() {
+      server.process = await spawnTessera(args, env);
+    },
+    async createKey(name) {
+      const result = await tessera(['keys', 'create', name, '--json'], { env });
+      if (result.code !== 0) throw new Error(`tessera keys create failed: ${result.stderr}`);
+      return (JSON.parse(result.stdout) as { secret: string }).secret;
+    },
+    async cleanup() {
+      await server.process.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
