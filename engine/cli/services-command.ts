@@ -102,6 +102,7 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
       lines.push(roots.length ? `local files: API runs may read under ${roots.join(', ')} (not the data folder)` : 'local files: API runs may not read the worker\'s disk (no --file-root)');
     }
     if (api) {
+      lines.push(`Editor: ${api.url}/`);
       lines.push(`API: ${api.url}/api/v1 (OpenAPI: ${api.url}/api/v1/openapi.json)`);
       lines.push(authRequired ? 'API keys required (create one: tessera keys create <name>)' : 'API keys NOT required: auth is off because the API is bound to 127.0.0.1 only');
     }
