@@ -27,13 +27,14 @@ function program(): Command {
     .option('--json', 'print { valid, errors } as JSON')
     .action(async (file, options) => setExit(await validateCommand(file, options)));
 
-  common(cli.command('run <file>').description('run a pipeline on Temporal with an in-process worker'))
+  common(cli.command('run <file>').description('run a pipeline on Temporal; its nodes run in this process (a task queue of its own)'))
     .option('-i, --input <name=value>', 'a pipeline input; name=@path reads a file (repeatable)', collect)
     .option('--json', 'print exactly one JSON object { runId, status, outputs } on stdout')
     .option('--out-dir <dir>', 'where file outputs are written (default ./tessera-output/<runId>)')
     .option('--server <url>', 'run on a Tessera API instead (env TESSERA_SERVER); <file> may then be a saved pipeline id')
     .option('--token <key>', 'API key for --server (env TESSERA_TOKEN)')
     .option('--version <n>', 'with --server: the saved pipeline version to run', (v) => Number(v))
+    .option('--shared-queue', 'run on the shared task queue (--task-queue) instead of this process\'s own: `tessera dev` and `tessera worker` processes may then run its nodes with their environment')
     .action(async (file, options) => {
       const server = options.server ?? process.env.TESSERA_SERVER;
       if (server) setExit(await remoteRun(file, { ...options, server, token: options.token ?? process.env.TESSERA_TOKEN }));

@@ -8,6 +8,8 @@ import type { NodeState } from '../run/plan.ts';
 export interface ProgressView {
   update(states: Record<string, NodeState>): void;
   fraction(nodeId: string, fraction: number, message?: string): void;
+  /** A line of its own (above the bars on a terminal). */
+  log(line: string): void;
   stop(): void;
 }
 
@@ -32,6 +34,9 @@ class LinesView implements ProgressView {
   }
 
   fraction(): void {}
+  log(line: string): void {
+    this.stream.write(`${line}\n`);
+  }
   stop(): void {}
 }
 
@@ -60,6 +65,10 @@ class BarsView implements ProgressView {
 
   fraction(nodeId: string, fraction: number, message?: string): void {
     this.bars.get(nodeId)?.update(Math.min(Math.max(fraction, 0), 1), { status: message ?? 'running' });
+  }
+
+  log(line: string): void {
+    this.multibar.log(`${line}\n`);
   }
 
   stop(): void {

@@ -1,7 +1,12 @@
 /**
  * `tessera run`: validate, resolve inputs, connect to (or start) Temporal, run an in-process worker,
  * start the workflow, draw progress until it ends, then print or write the outputs.
+ *
+ * The run goes to a task queue of this process's own (`<queue>-cli-<random>`) unless --shared-queue:
+ * the nodes then run here, with this shell's provider keys and --plugin modules, and never on a
+ * `tessera dev` or `tessera worker` that happens to poll the shared queue with another environment.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
@@ -11,19 +16,22 @@ import { pipelineInputs, resolveRunInputs } from '../run/inputs.ts';
 import { NODE_STATUS_QUERY, startRun } from '../run/start.ts';
 import type { NodeState, RunPipelineResult } from '../run/plan.ts';
 import { compilePlan, usageTotals, type UsageTotals } from '../run/plan.ts';
-import { connectTemporal } from '../temporal/connect.ts';
+import { connectTemporal, type TemporalHandle } from '../temporal/connect.ts';
 import { restoreSpilled } from '../worker/spill.ts';
 import { terminateLocalOcr } from '../media/ocr-local.ts';
 import { cliContext, cliWorker, type CliContext, type CommonOptions } from './context.ts';
 import { parseInputFlags } from './inputs.ts';
 import { formatOutputs, writeBlobOutputs } from './outputs.ts';
 import { createProgressView, type ProgressView } from './progress.ts';
-import { printErrors } from './report.ts';
+import { formatError, printErrors } from './report.ts';
+import { cancelRun, INTERRUPTED_EXIT_CODE, watchInterrupt } from './interrupt.ts';
 
 export interface RunOptions extends CommonOptions {
   input?: string[];
   json?: boolean;
   outDir?: string;
+  /** Run on the shared task queue, where `tessera dev` / `tessera worker` processes may take the nodes. */
+  sharedQueue?: boolean;
 }
 
 export async function runCommand(file: string, options: RunOptions): Promise<number> {
@@ -45,29 +53,45 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
   let view: ProgressView | undefined;
   const workers: Worker[] = [];
   try {
+    const taskQueue = options.sharedQueue ? ctx.settings.taskQueue : `${ctx.settings.taskQueue}-cli-${randomBytes(4).toString('hex')}`;
     // Serve every task queue the plan uses, so nodes in other pools also run locally.
-    const queues = new Set(compilePlan(loaded.value, ctx.settings.taskQueue).nodes.map((n) => n.activity.taskQueue));
+    const queues = new Set(compilePlan(loaded.value, taskQueue).nodes.map((n) => n.activity.taskQueue));
     const taskNodes = [...loaded.value.nodes.values()].filter((n) => n.definition.role === 'task').map((n) => n.node.id);
     view = options.json ? undefined : createProgressView(taskNodes);
     const progressView = view;
-    for (const queue of [ctx.settings.taskQueue, ...[...queues].filter((q) => q !== ctx.settings.taskQueue)]) {
+    for (const queue of [taskQueue, ...[...queues].filter((q) => q !== taskQueue)]) {
       workers.push(
         await cliWorker(ctx, temporal, {
           taskQueue: queue,
           providers,
-          activitiesOnly: queue !== ctx.settings.taskQueue,
+          activitiesOnly: queue !== taskQueue,
           onProgress: (e) => progressView?.fraction(e.nodeId, e.fraction, e.message),
         }),
       );
     }
     const running = workers.map((w) => w.run());
 
-    const handle = await startRun(temporal.client, loaded.value, resolved.inputs, { taskQueue: ctx.settings.taskQueue, origin: 'cli', blobs: ctx.blobs });
-    const onInterrupt = () => void handle.cancel().catch(() => undefined);
-    process.once('SIGINT', onInterrupt);
+    const handle = await startRun(temporal.client, loaded.value, resolved.inputs, { taskQueue, origin: 'cli', blobs: ctx.blobs });
+    const runId = handle.workflowId;
+    const started = startLine(runId, taskQueue, options.sharedQueue === true, temporal);
+    if (view) view.log(started);
+    else process.stderr.write(`${started}\n`);
+    const interrupt = watchInterrupt(() => process.stderr.write(`\nerror RUN_CANCELLED: Interrupted again: run ${runId} may still be open.\n`));
     const stopWatching = view ? watchStatus(handle, view) : () => Promise.resolve();
     try {
-      const result = (await handle.result()) as RunPipelineResult;
+      const ended = await Promise.race([
+        handle.result().then((result) => ({ result: result as RunPipelineResult })),
+        interrupt.first.then(() => ({ interrupted: true as const })),
+      ]);
+      if ('interrupted' in ended) {
+        const how = await cancelRun(handle);
+        await stopWatching();
+        view?.update(await finalStates(handle));
+        view?.stop();
+        view = undefined;
+        return printInterrupted(runId, how, options);
+      }
+      const { result } = ended;
       await stopWatching();
       view?.update(result.nodes);
       view?.stop();
@@ -80,8 +104,8 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
       view = undefined;
       return fail([runError(err)], handle.workflowId);
     } finally {
-      process.off('SIGINT', onInterrupt);
-      for (const worker of workers) worker.shutdown();
+      interrupt.dispose();
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await Promise.allSettled(running);
     }
   } finally {
@@ -90,6 +114,23 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
     await terminateLocalOcr();
     ctx.vectors.close();
   }
+}
+
+/** The first line of a run: its id (for the API, `temporal workflow`, the UI) and where its nodes run. */
+function startLine(runId: string, taskQueue: string, shared: boolean, temporal: TemporalHandle): string {
+  const where = shared ? `on the shared task queue "${taskQueue}" (any worker polling it may run nodes)` : 'nodes run in this process';
+  const ui = temporal.uiUrl ? `\nTemporal UI: ${temporal.uiUrl}/namespaces/${encodeURIComponent(temporal.namespace)}/workflows/${encodeURIComponent(runId)}` : '';
+  return `run ${runId} started; ${where}${ui}`;
+}
+
+function printInterrupted(runId: string, how: 'cancelled' | 'terminated', options: RunOptions): number {
+  const error: CodedError = {
+    code: 'RUN_CANCELLED',
+    message: how === 'cancelled' ? `Run ${runId} was cancelled (Ctrl-C).` : `Run ${runId} was terminated: it did not stop in time after Ctrl-C.`,
+  };
+  if (options.json) process.stdout.write(JSON.stringify({ runId, status: 'cancelled', error, errors: [error] }) + '\n');
+  else process.stderr.write(`error ${formatError(error)}\n`);
+  return INTERRUPTED_EXIT_CODE;
 }
 
 async function printSuccess(runId: string, result: RunPipelineResult, ctx: CliContext, options: RunOptions): Promise<number> {

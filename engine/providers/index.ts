@@ -10,6 +10,7 @@
  * The standard variables are read here and passed to the SDKs explicitly, so the `env` argument is
  * the whole truth (tests pass their own). Keys are only ever referenced by variable name in files.
  */
+import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { NodeError } from '../node-sdk/define-node.ts';
@@ -138,8 +139,13 @@ function providerSet(available: Map<string, Provider>, missing: Map<string, Miss
       const provider = available.get(name);
       if (!provider) {
         const known = available.size ? ` Configured: ${[...available.keys()].sort().join(', ')}.` : ' No provider is configured.';
-        const hint = missing.get(name)?.hint ?? 'add it to the providers file named by TESSERA_PROVIDERS_FILE (or, for in-process providers such as "local", start the worker with it)';
-        throw new NodeError('PROVIDER_NOT_CONFIGURED', `Provider "${name}" is not configured on this worker: ${hint}.${known}`, { retryable: false, details: { provider: name } });
+        const hint = missing.get(name)?.hint ?? 'add it to the providers file named by TESSERA_PROVIDERS_FILE';
+        // Name the worker: with several workers on a queue, the one that lacked the key is not obviously the user's.
+        throw new NodeError(
+          'PROVIDER_NOT_CONFIGURED',
+          `Provider "${name}" is not configured on the worker that ran this node (${workerName()}): ${hint} in that worker's environment and restart it.${known}`,
+          { retryable: false, details: { provider: name, worker: workerName() } },
+        );
       }
       const found = provider[capability];
       if (!found) {
@@ -161,4 +167,10 @@ function positiveInt(value: string | undefined): number | undefined {
 
 function list(value: string | undefined): string[] | undefined {
   return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+}
+
+/** The worker process as a person can find it: pid, host and command. */
+function workerName(): string {
+  const command = process.argv.slice(2).find((a) => !a.startsWith('-')) ?? 'node';
+  return `pid ${process.pid} on ${hostname()}, "tessera ${command}"`;
 }
