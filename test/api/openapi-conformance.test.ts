@@ -60,7 +60,8 @@ function commonArgs(): string[] {
   return [
     'run', `${env.url}/api/v1/openapi.json`,
     '--header', `Authorization: Bearer ${key}`,
-    '--max-examples', '10', '--seed', '1', '--workers', '2',
+    // One worker: hypothesis describing filters from several threads at once trips a CPython 3.11 AST error.
+    '--max-examples', '10', '--seed', '1', '--workers', '1',
     '--continue-on-failure', '--no-shrink', '--request-timeout', '30',
     '--report', 'junit', '--report-dir', path.join(env.dir, 'schemathesis'),
   ];
