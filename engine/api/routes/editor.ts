@@ -13,9 +13,11 @@
  * key) and hidden from the OpenAPI document.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { apiError } from '../errors.ts';
 
 export const EDITOR_DIST = fileURLToPath(new URL('../../../editor/dist/', import.meta.url));
 
@@ -58,8 +60,10 @@ export async function editorRoutes(app: FastifyInstance, options: { dist?: strin
 
   app.get('/assets/*', { schema }, async (request, reply) => {
     const file = (request.params as { '*': string })['*'];
+    // Answered here so a missing asset is a plain coded 404 (the not-found handler would see the GET route
+    // and call it a 405). @fastify/send also confines the path to the folder.
+    if (!/^[A-Za-z0-9._-]+$/.test(file) || !existsSync(join(dist, 'assets', file))) throw apiError('NOT_FOUND', `No editor asset "${file.slice(0, 100)}".`);
     void reply.header('content-security-policy', EDITOR_CSP).header('x-content-type-options', 'nosniff');
-    // @fastify/send confines the path to the folder (no "..") and answers 404 for a missing file.
     return reply.sendFile(file, `${dist}assets`, { cacheControl: true, maxAge: '365d', immutable: true });
   });
 }
