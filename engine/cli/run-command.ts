@@ -14,7 +14,7 @@ import { TesseraError, type CodedError } from '../errors.ts';
 import { loadPipelineFile } from '../pipeline/load.ts';
 import { pipelineInputs, resolveRunInputs } from '../run/inputs.ts';
 import { NODE_STATUS_QUERY, startRun } from '../run/start.ts';
-import type { NodeState, RunPipelineResult } from '../run/plan.ts';
+import type { NodeState, RunPipelineInput, RunPipelineResult } from '../run/plan.ts';
 import { compilePlan, usageTotals, type UsageTotals } from '../run/plan.ts';
 import { connectTemporal, type TemporalHandle } from '../temporal/connect.ts';
 import { restoreSpilled } from '../worker/spill.ts';
@@ -25,6 +25,7 @@ import { formatOutputs, writeBlobOutputs } from './outputs.ts';
 import { createProgressView, type ProgressView } from './progress.ts';
 import { formatError, printErrors } from './report.ts';
 import { cancelRun, INTERRUPTED_EXIT_CODE, watchInterrupt } from './interrupt.ts';
+import { indexLocalRun } from './run-index.ts';
 
 export interface RunOptions extends CommonOptions {
   input?: string[];
@@ -71,8 +72,10 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
     }
     const running = workers.map((w) => w.run());
 
-    const handle = await startRun(temporal.client, loaded.value, resolved.inputs, { taskQueue, origin: 'cli', blobs: ctx.blobs });
+    let prepared: RunPipelineInput | undefined;
+    const handle = await startRun(temporal.client, loaded.value, resolved.inputs, { taskQueue, origin: 'cli', blobs: ctx.blobs, onPrepared: (args) => (prepared = args) });
     const runId = handle.workflowId;
+    await indexLocalRun(ctx, { runId, pipelineName: loaded.value.pipeline.name, prepared: prepared!, given: resolved.inputs });
     const started = startLine(runId, taskQueue, options.sharedQueue === true, temporal);
     if (view) view.log(started);
     else process.stderr.write(`${started}\n`);
@@ -180,8 +183,9 @@ export function runError(err: unknown): CodedError {
       return { code: 'RUN_CANCELLED', message: 'The run was cancelled.' };
     }
     if (cause?.type === 'NODE_FAILED') {
-      const detail = (cause.details?.[0] ?? {}) as { nodeId?: string; code?: string; message?: string };
-      return { code: 'NODE_FAILED', message: cause.message ?? 'A node failed.', nodeId: detail.nodeId, details: { code: detail.code } };
+      const detail = (cause.details?.[0] ?? {}) as { nodeId?: string; code?: string; message?: string; details?: unknown };
+      const details = { code: detail.code, ...(detail.details !== undefined ? { details: detail.details } : {}) };
+      return { code: 'NODE_FAILED', message: cause.message ?? 'A node failed.', nodeId: detail.nodeId, details };
     }
     if (cause?.name === 'TimeoutFailure') return { code: 'RUN_TIMED_OUT', message: 'The run timed out.' };
     return { code: 'NODE_FAILED', message: cause?.message ?? err.message };

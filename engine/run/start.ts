@@ -3,7 +3,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ValidPipeline } from '../pipeline/validate.ts';
 import type { RunOrigin } from '../files/policy.ts';
 import type { BlobStore } from '../blob/store.ts';
-import { compilePlan, type RunPipelineResult } from './plan.ts';
+import { compilePlan, type RunPipelineInput, type RunPipelineResult } from './plan.ts';
 import { prepareRunInput } from './run-input.ts';
 import { startError } from './start-error.ts';
 
@@ -23,10 +23,11 @@ export async function startRun(
   client: Client,
   valid: ValidPipeline,
   inputs: Record<string, unknown>,
-  options: { taskQueue: string; runId?: string; origin: RunOrigin; blobs: BlobStore },
+  options: { taskQueue: string; runId?: string; origin: RunOrigin; blobs: BlobStore; onPrepared?: (args: RunPipelineInput) => void },
 ): Promise<WorkflowHandle> {
   const runId = options.runId ?? newRunId();
   const args = await prepareRunInput(compilePlan(valid, options.taskQueue, options.origin), inputs, options.blobs);
+  options.onPrepared?.(args); // what the workflow gets (large values as markers), e.g. for the run index
   try {
     return (await client.workflow.start(RUN_WORKFLOW, {
       taskQueue: options.taskQueue,

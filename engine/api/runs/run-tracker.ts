@@ -12,6 +12,11 @@ import { RunWatcher, type TrackerDeps, type WatcherOptions } from './run-watcher
 
 export type RunEventListener = (event: RunEvent) => void;
 
+interface TrackerOptions extends WatcherOptions {
+  /** How often the index is scanned for running records nobody follows yet. */
+  adoptMs: number;
+}
+
 interface Following {
   watcher?: RunWatcher;
   done: Promise<void>;
@@ -21,21 +26,39 @@ export class RunTracker {
   private readonly following = new Map<string, Following>();
   private readonly listeners = new Map<string, Set<RunEventListener>>();
   private readonly abort = new AbortController();
-  private readonly options: WatcherOptions;
+  private readonly options: TrackerOptions;
   private stopped = false;
+  private adoption?: NodeJS.Timeout;
 
   constructor(
     private readonly deps: TrackerDeps,
-    options: Partial<WatcherOptions> = {},
+    options: Partial<TrackerOptions> = {},
   ) {
-    this.options = { pollMs: options.pollMs ?? 500, progressMs: options.progressMs ?? 250 };
+    this.options = { pollMs: options.pollMs ?? 500, progressMs: options.progressMs ?? 250, adoptMs: options.adoptMs ?? 1000 };
     // Every watcher and each of its Temporal calls listen to this one signal.
     setMaxListeners(0, this.abort.signal);
   }
 
-  /** Follows every run the index has as running (started before this process, or by another one). */
+  /**
+   * Follows every run the index has as running (started before this process, or by another one), then
+   * keeps looking: a local `tessera run` on the same data folder adds running records of its own.
+   */
   async start(): Promise<void> {
-    for (const run of await this.deps.store.activeRuns()) this.attach(run.id, async () => run);
+    await this.adopt();
+    const scan = () => {
+      this.adoption = setTimeout(() => void this.adopt().finally(() => !this.stopped && scan()), this.options.adoptMs);
+      this.adoption.unref();
+    };
+    scan();
+  }
+
+  private async adopt(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      for (const run of await this.deps.store.activeRuns()) if (!this.following.has(run.id)) this.attach(run.id, async () => run);
+    } catch (err) {
+      this.deps.log.warn({ err }, 'could not list the active runs');
+    }
   }
 
   /** Follows a run of the index until it finishes; a no-op when it is already followed. */
@@ -66,6 +89,7 @@ export class RunTracker {
   /** Stops following (in-flight store writes complete first); runs keep going in Temporal. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.adoption);
     this.abort.abort();
     await Promise.allSettled([...this.following.values()].map((f) => f.done));
     this.listeners.clear();
