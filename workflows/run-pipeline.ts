@@ -130,14 +130,15 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
     }
 
     const failure = describeFailure(done.error);
-    update(done.nodeId, { status: 'failed', endedAt: now(), attempt: failure.attempt, error: { message: failure.message, code: failure.code } });
+    const error = { message: failure.message, code: failure.code, ...(failure.details !== undefined ? { details: failure.details } : {}) };
+    update(done.nodeId, { status: 'failed', endedAt: now(), attempt: failure.attempt, error });
     await stopOthers('cancelled');
     const node = plan.nodes.find((n) => n.id === done.nodeId);
     throw ApplicationFailure.create({
       type: 'NODE_FAILED',
       message: `Node "${done.nodeId}" (${node?.type}) failed: ${failure.message}`,
       nonRetryable: true,
-      details: [{ nodeId: done.nodeId, type: node?.type, code: failure.code, message: failure.message }],
+      details: [{ nodeId: done.nodeId, type: node?.type, code: failure.code, message: failure.message, ...(failure.details !== undefined ? { details: failure.details } : {}) }],
     });
   }
 
@@ -150,10 +151,10 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
 }
 
 /** Digs the node's own message, code and attempt out of Temporal's ActivityFailure wrapper. */
-function describeFailure(error: unknown): { message: string; code?: string; attempt?: number } {
+function describeFailure(error: unknown): { message: string; code?: string; attempt?: number; details?: unknown } {
   const cause = (error as { cause?: unknown })?.cause ?? error;
   const failure = cause as { message?: string; type?: string; details?: unknown[]; name?: string };
-  const detail = (failure.details?.[0] ?? {}) as { attempt?: number };
+  const detail = (failure.details?.[0] ?? {}) as { attempt?: number; details?: unknown };
   const code = failure.type ?? (failure.name === 'TimeoutFailure' ? 'NODE_TIMED_OUT' : undefined);
-  return { message: failure.message ?? String(error), code, attempt: detail.attempt };
+  return { message: failure.message ?? String(error), code, attempt: detail.attempt, ...(detail.details !== undefined ? { details: detail.details } : {}) };
 }

@@ -64,7 +64,7 @@ export interface NodeState {
   attempt?: number;
   startedAt?: string;
   endedAt?: string;
-  error?: { message: string; code?: string };
+  error?: { message: string; code?: string; details?: unknown };
 }
 
 export interface RunPipelineResult {

@@ -51,12 +51,13 @@ export function createActivities(deps: ActivityDeps) {
       // (Only private folders: /proc in "/proc/self/environ" is the pipeline's own text, worth showing.)
       const privateFolders = [os.tmpdir(), ...policy.denied.filter((folder) => !SYSTEM_DENIED.includes(folder))];
       const shown = (message: string) => (request.origin === 'cli' ? message : scrubMessage(message, privateFolders));
-      const fail = (code: string, message: string, retryable = false, retryAfterMs?: number): never => {
+      const fail = (code: string, message: string, retryable = false, retryAfterMs?: number, details?: unknown): never => {
+        const bounded = boundDetails(details);
         throw ApplicationFailure.create({
           type: code,
           message: boundMessage(shown(message)),
           nonRetryable: !retryable,
-          details: [{ attempt }],
+          details: [{ attempt, ...(bounded !== undefined ? { details: bounded } : {}) }],
           ...(retryable && retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}),
         });
       };
@@ -96,7 +97,11 @@ export function createActivities(deps: ActivityDeps) {
         return { outputs: await spillLargeValues(outputs, deps.blobs), attempt, ...(usage.length ? { usage } : {}) };
       } catch (err) {
         if (err instanceof CancelledFailure || activity.cancellationSignal.aborted) throw err;
-        if (err instanceof NodeError) return fail(err.code, err.message, err.options.retryable ?? false, err.options.retryAfterMs);
+        if (err instanceof NodeError) {
+          // A node type may declare codes that are never worth retrying, whatever the error says.
+          const retryable = (err.options.retryable ?? false) && !(definition!.execution.retry.nonRetryableCodes ?? []).includes(err.code);
+          return fail(err.code, err.message, retryable, err.options.retryAfterMs, err.options.details);
+        }
         // The same value would be as large on every attempt: not retried.
         if (err instanceof ValueTooLargeError) return fail('VALUE_TOO_LARGE', err.message);
         // Catalogue errors (a missing blob, a bad param) are the request's fault: retrying cannot fix them.
@@ -112,3 +117,17 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** A node error's details travel in history and run records: small JSON only (else a note that they were left out). */
+const MAX_DETAILS_BYTES = 4096;
+function boundDetails(details: unknown): unknown {
+  if (details === undefined) return undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(details);
+  } catch {
+    return { omitted: 'the details are not JSON' };
+  }
+  if (json === undefined) return undefined;
+  return Buffer.byteLength(json) <= MAX_DETAILS_BYTES ? JSON.parse(json) : { omitted: `the details are larger than ${MAX_DETAILS_BYTES} bytes` };
+}

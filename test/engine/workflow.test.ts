@@ -122,6 +122,23 @@ describe('runPipeline workflow', () => {
     assert.equal(entries.filter((e) => e.node === 'after').length, 0, 'downstream never ran');
   });
 
+  test('a code listed in nonRetryableCodes is not retried even when the error says retryable, and its details reach the user', async () => {
+    const journal = journalFile('quota');
+    const doc = pipeline('quota', [{ id: 'q', type: 'test-quota', params: { journal } }, { id: 'o', type: 'output', params: { name: 'o' } }], ['q.out->o.value']);
+    const handle = await env.start(doc);
+    const error = await handle.result().then(
+      () => assert.fail('the run should fail'),
+      (err: unknown) => err,
+    );
+    const coded = runError(error);
+    assert.equal(coded.nodeId, 'q');
+    assert.deepEqual(coded.details, { code: 'TEST_QUOTA', details: { limit: 5, used: 5 } });
+    const states = await handle.query<Record<string, NodeState>>(NODE_STATUS_QUERY);
+    assert.deepEqual(states.q.error, { message: 'monthly quota used up', code: 'TEST_QUOTA', details: { limit: 5, used: 5 } });
+    assert.equal(states.q.attempt, 1);
+    assert.equal(readJournal(journal).filter((e) => e.node === 'q').length, 1, 'one attempt only');
+  });
+
   test('cancelling a run cancels its running nodes', async () => {
     const journal = journalFile('cancel');
     const doc = pipeline(

@@ -78,6 +78,23 @@ export const failNode = defineNode({
   },
 });
 
+/** Fails with a retryable error whose code its definition declares never worth retrying, with details. */
+export const quotaNode = defineNode({
+  type: 'test-quota',
+  version: 1,
+  title: 'Quota (test)',
+  category: 'Test',
+  description: 'Throws a retryable error with a code listed in nonRetryableCodes.',
+  params: z.object({ journal }),
+  inputs: { in: { kind: 'text', required: false } },
+  outputs: { out: { kind: 'text' } },
+  execution: { retry: { maximumAttempts: 5, initialInterval: '100ms', backoffCoefficient: 1, nonRetryableCodes: ['TEST_QUOTA'] } },
+  run: (ctx, _inputs, params) => {
+    record(params.journal, ctx.nodeId, 'attempt', ctx.attempt);
+    throw new NodeError('TEST_QUOTA', 'monthly quota used up', { retryable: true, details: { limit: 5, used: 5 } });
+  },
+});
+
 /** Journals that it ran; used to count side effects. */
 export const countNode = defineNode({
   type: 'test-count',
@@ -125,7 +142,7 @@ export const bigTextNode = defineNode({
   run: (_ctx, _inputs, params) => ({ text: 'abcdefghij'.repeat(Math.ceil(params.bytes / 10)).slice(0, params.bytes) }),
 });
 
-export const testNodes = [sleepNode, flakyNode, failNode, countNode, digestNode, bigTextNode];
+export const testNodes = [sleepNode, flakyNode, failNode, quotaNode, countNode, digestNode, bigTextNode];
 export default testNodes;
 
 export function readJournal(file: string): JournalEntry[] {

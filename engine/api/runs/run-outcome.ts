@@ -43,8 +43,14 @@ function settleNodes(known: Record<string, NodeState>, error: CodedError, endedA
   const nodes: Record<string, NodeState> = {};
   for (const [nodeId, state] of Object.entries(known)) {
     if (state.status === 'succeeded' || state.status === 'failed' || state.status === 'cancelled') nodes[nodeId] = state;
-    else if (nodeId === error.nodeId) nodes[nodeId] = { ...state, status: 'failed', endedAt, error: { message: error.message, code: (error.details as { code?: string } | undefined)?.code } };
+    else if (nodeId === error.nodeId) nodes[nodeId] = { ...state, status: 'failed', endedAt, error: nodeErrorOf(error) };
     else nodes[nodeId] = { ...state, status: 'cancelled', ...(state.startedAt ? { endedAt } : {}) };
   }
   return nodes;
+}
+
+/** The failing node's own code and details, as the workflow's NODE_FAILED failure carries them. */
+function nodeErrorOf(error: CodedError): NonNullable<NodeState['error']> {
+  const { code, details } = (error.details ?? {}) as { code?: string; details?: unknown };
+  return { message: error.message, code, ...(details !== undefined ? { details } : {}) };
 }

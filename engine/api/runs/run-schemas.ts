@@ -24,7 +24,7 @@ export const NodeStateSchema = z.object({
   attempt: z.number().optional(),
   startedAt: z.string().optional(),
   endedAt: z.string().optional(),
-  error: z.object({ message: z.string(), code: z.string().optional() }).optional(),
+  error: z.object({ message: z.string(), code: z.string().optional(), details: z.unknown().optional().describe('What the node said about the failure (small JSON).') }).optional(),
   usage: z.array(UsageSchema).optional(),
 });
 
