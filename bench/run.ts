@@ -158,7 +158,10 @@ try {
   const seconds = Math.round((performance.now() - began) / 1000);
   const document = markdown({ machine, sections, seconds, chain: CHAIN, fanOut: FAN_OUT, throughput: THROUGHPUT });
   console.log(document.slice(document.indexOf('## Machine')));
-  writeFileSync(DOC, document);
+  // The editor's figures (npm run bench:editor) live between markers in the same file: keep them.
+  const previous = readFileSync(DOC, 'utf8');
+  const editorSection = /<!-- editor-benchmark:start -->[\s\S]*<!-- editor-benchmark:end -->/.exec(previous)?.[0];
+  writeFileSync(DOC, editorSection ? `${document.trimEnd()}\n\n${editorSection}\n` : document);
   log(`wrote ${DOC}`);
 } catch (err) {
   console.error(err);
