@@ -4,10 +4,13 @@
  */
 import cliProgress from 'cli-progress';
 import type { NodeState } from '../run/plan.ts';
+import { describeRetry, type RetryState } from './retries.ts';
 
 export interface ProgressView {
   update(states: Record<string, NodeState>): void;
   fraction(nodeId: string, fraction: number, message?: string): void;
+  /** Nodes between attempts (or retrying): attempt N/M, the wait before the next one, the last error. */
+  retries(states: Map<string, RetryState>): void;
   /** A line of its own (above the bars on a terminal). */
   log(line: string): void;
   stop(): void;
@@ -19,6 +22,7 @@ export function createProgressView(nodeIds: string[], stream: NodeJS.WriteStream
 
 class LinesView implements ProgressView {
   private readonly last = new Map<string, string>();
+  private readonly lastRetry = new Map<string, string>();
   constructor(
     private readonly nodeIds: string[],
     private readonly stream: NodeJS.WritableStream,
@@ -34,6 +38,17 @@ class LinesView implements ProgressView {
   }
 
   fraction(): void {}
+
+  /** One line per new attempt; a wait is shown when the attempt is first seen waiting. */
+  retries(states: Map<string, RetryState>): void {
+    for (const [nodeId, state] of states) {
+      const key = `attempt ${state.attempt}`;
+      if (!this.nodeIds.includes(nodeId) || this.lastRetry.get(nodeId) === key) continue;
+      this.lastRetry.set(nodeId, key);
+      this.stream.write(`node ${nodeId} retrying: ${describeRetry(state)}\n`);
+    }
+  }
+
   log(line: string): void {
     this.stream.write(`${line}\n`);
   }
@@ -65,6 +80,10 @@ class BarsView implements ProgressView {
 
   fraction(nodeId: string, fraction: number, message?: string): void {
     this.bars.get(nodeId)?.update(Math.min(Math.max(fraction, 0), 1), { status: message ?? 'running' });
+  }
+
+  retries(states: Map<string, RetryState>): void {
+    for (const [nodeId, state] of states) this.bars.get(nodeId)?.update({ status: describeRetry(state).slice(0, 100) });
   }
 
   log(line: string): void {

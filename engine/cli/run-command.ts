@@ -26,6 +26,7 @@ import { createProgressView, type ProgressView } from './progress.ts';
 import { formatError, printErrors } from './report.ts';
 import { cancelRun, INTERRUPTED_EXIT_CODE, watchInterrupt } from './interrupt.ts';
 import { indexLocalRun } from './run-index.ts';
+import { pendingRetries } from './retries.ts';
 
 export interface RunOptions extends CommonOptions {
   input?: string[];
@@ -148,13 +149,14 @@ async function printSuccess(runId: string, result: RunPipelineResult, ctx: CliCo
   return 0;
 }
 
-/** Polls the workflow's node-status query and feeds the view until stopped. */
+/** Polls the workflow's node-status query (and, once a second, its retries) and feeds the view until stopped. */
 function watchStatus(handle: WorkflowHandle, view: ProgressView): () => Promise<void> {
   let stopped = false;
   const loop = (async () => {
-    while (!stopped) {
+    for (let tick = 0; !stopped; tick++) {
       try {
         view.update(await handle.query<Record<string, NodeState>>(NODE_STATUS_QUERY));
+        if (tick % 4 === 0) view.retries(await pendingRetries(handle));
       } catch {
         // The first workflow task may not have run yet; try again on the next tick.
       }

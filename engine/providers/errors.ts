@@ -77,7 +77,7 @@ export function classifyProviderError(err: unknown, ctx: CallContext): NodeError
   }
   if (either(OpenAI.APIConnectionTimeoutError, Anthropic.APIConnectionTimeoutError)) return providerError('PROVIDER_TIMEOUT', ctx, 'no answer within the timeout.');
   if (either(OpenAI.APIConnectionError, Anthropic.APIConnectionError)) {
-    return providerError('PROVIDER_UNAVAILABLE', ctx, `cannot reach the provider (${describeCause(e.cause)}).`);
+    return providerError('PROVIDER_UNAVAILABLE', ctx, `cannot reach the provider ${connectionProblem(e.cause, ctx.baseURL)}.`);
   }
   if (either(OpenAI.APIError, Anthropic.APIError) && typeof e.status === 'number') return classifyStatus(e.status, e, ctx);
   if (err instanceof SyntaxError) return providerError('PROVIDER_BAD_RESPONSE', ctx, 'the response body is not valid JSON.');
@@ -186,6 +186,29 @@ function describeCause(cause: unknown): string {
   if (!c) return 'connection error';
   const inner = c.cause as { code?: string; message?: string } | undefined;
   return inner?.code ?? c.code ?? inner?.message ?? c.message ?? 'connection error';
+}
+
+/**
+ * A connection failure as a person can act on it: a host name that does not resolve is named (a typo in
+ * OPENAI_BASE_URL, or no DNS on this machine), as is the address nothing listens on.
+ */
+function connectionProblem(cause: unknown, baseURL: string | undefined): string {
+  const chain: { code?: string; hostname?: string; address?: string; port?: number }[] = [];
+  for (let c = cause as { cause?: unknown } | undefined, depth = 0; c && depth < 4; c = c.cause as typeof c, depth++) chain.push(c as never);
+  const dns = chain.find((c) => c.code === 'ENOTFOUND' || c.code === 'EAI_AGAIN');
+  const host = dns?.hostname ?? hostOf(baseURL);
+  if (dns) return `at ${baseURL ?? host}: the host name "${host}" does not resolve (${dns.code}; check the base URL, or this machine's DNS and network)`;
+  const refused = chain.find((c) => c.code === 'ECONNREFUSED');
+  if (refused) return `at ${baseURL ?? 'its address'}: nothing accepts connections there (ECONNREFUSED)`;
+  return `at ${baseURL ?? 'its address'} (${describeCause(cause)})`;
+}
+
+function hostOf(url: string | undefined): string {
+  try {
+    return url ? new URL(url).hostname : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 function sentence(text: string): string {

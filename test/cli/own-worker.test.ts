@@ -3,7 +3,8 @@
  *   - the run's nodes run in the CLI's own process (a task queue of its own), so a provider key exported
  *     in the CLI's shell is used even though the dev worker, polling the shared queue, has none;
  *   - the run id is printed when the run starts;
- *   - Ctrl-C cancels the run (also while a node waits to retry), prints one line and exits 130.
+ *   - Ctrl-C cancels the run (also while a node waits to retry), prints one line and exits 130;
+ *   - retries show the attempt, the wait before the next one and the last error.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -122,6 +123,23 @@ test('Ctrl-C while a node waits to retry cancels the run, prints one line with t
   assert.deepEqual(errorLines, [`error RUN_CANCELLED: Run ${runId} was cancelled (Ctrl-C).`]);
   const description = await client.workflow.getHandle(runId).describe();
   assert.equal(description.status.name, 'CANCELLED');
+});
+
+test('retries are visible: attempt N/M, the wait before the next attempt and the last error', async () => {
+  const file = write('retries-once.json', {
+    format: 'tessera.pipeline/v1',
+    name: 'retries-once',
+    nodes: [
+      // A wait long enough that the once-a-second look at the run cannot miss it.
+      { id: 'flaky', type: 'test-flaky', params: { failures: 1 }, options: { retry: { maximumAttempts: 3, initialInterval: '15s', maximumInterval: '15s' } } },
+      { id: 'out', type: 'output', params: { name: 'x' } },
+    ],
+    edges: [{ from: 'flaky.out', to: 'out.value' }],
+  });
+  const result = await tessera(['run', file, '--plugin', './test/support/test-nodes.ts'], { env: dev.env });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /^node flaky retrying: attempt 2\/3 in \d+ s; last error: transient failure 1$/m);
+  assert.match(result.stdout, /x: ok after 2/);
 });
 
 async function until(condition: () => boolean, context: () => string): Promise<void> {

@@ -141,6 +141,15 @@ test('a refused connection is retryable', async () => {
   const err = await nowhere.chat.chat({ model: 'gpt-4o', messages }).catch((e: NodeError) => e) as NodeError;
   retryable(err, 'PROVIDER_UNAVAILABLE');
   assert.match(err.message, /ECONNREFUSED/);
+  assert.match(err.message, new RegExp(`at ${closed.openaiBaseURL.replace(/[.]/g, '\\.')}: nothing accepts connections there`));
+});
+
+test('a host name that does not resolve is named in the message (retryable: DNS may come back)', async () => {
+  // .invalid never resolves (RFC 6761); offline machines answer EAI_AGAIN instead of ENOTFOUND.
+  const typo = new OpenAIProvider({ name: 'openai', apiKey: OPENAI_KEY, baseURL: 'http://api.openai-typo.invalid/v1' });
+  const err = await typo.chat.chat({ model: 'gpt-4o', messages }).catch((e: NodeError) => e) as NodeError;
+  retryable(err, 'PROVIDER_UNAVAILABLE');
+  assert.match(err.message, /cannot reach the provider at http:\/\/api\.openai-typo\.invalid\/v1: the host name "api\.openai-typo\.invalid" does not resolve \((ENOTFOUND|EAI_AGAIN);/);
 });
 
 test('parseRetryAfter: seconds, HTTP dates, retry-after-ms first, clamped to [0, 1 h]', () => {
