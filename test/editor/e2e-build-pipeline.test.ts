@@ -194,5 +194,12 @@ test('(d) copy/paste and undo/redo change the saved file as expected', async () 
   const [v1, v3] = await Promise.all([api.getVersion(savedId, 1), api.getVersion(savedId, 3)]);
   assert.deepEqual(v3.document, v1.document);
   await screenshot(page, 'd-after-undo-redo');
+
+  // The first screen lists it with its latest version.
+  await page.locator('[data-testid=back]').click();
+  const row = page.locator(`[data-pipeline-id="${savedId}"]`);
+  await row.waitFor();
+  assert.match(await row.innerText(), /voice-note-to-summary[\s\S]*v3/);
+  await screenshot(page, 'd-pipeline-list');
   await page.close();
 });
