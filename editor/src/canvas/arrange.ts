@@ -6,7 +6,7 @@ import type { Schemes } from './schemes.ts';
 
 const plugins = new WeakMap<object, AutoArrangePlugin<Schemes>>();
 
-export async function arrange(editor: NodeEditor<Schemes>, area: AreaPlugin<Schemes, never>): Promise<void> {
+export async function arrange(editor: NodeEditor<Schemes>, area: AreaPlugin<Schemes, any>): Promise<void> {
   let plugin = plugins.get(area);
   if (!plugin) {
     plugin = new AutoArrangePlugin<Schemes>();

@@ -7,6 +7,7 @@
 import { NodeEditor } from 'rete';
 import { AreaExtensions, AreaPlugin } from 'rete-area-plugin';
 import { ClassicFlow, ConnectionPlugin, getSourceTarget } from 'rete-connection-plugin';
+import type { MinimapExtra } from 'rete-minimap-plugin';
 import { Presets, VuePlugin, type VueArea2D } from 'rete-vue-plugin';
 import type { Graph } from '../model/mapping.ts';
 import { canConnect } from '../model/kinds.ts';
@@ -16,7 +17,7 @@ import NodeView from './NodeView.vue';
 import SocketView from './SocketView.vue';
 import ConnectionView from './ConnectionView.vue';
 
-type AreaExtra = VueArea2D<Schemes>;
+type AreaExtra = VueArea2D<Schemes> | MinimapExtra;
 
 export interface CanvasEvents {
   connect(from: { node: string; port: string }, to: { node: string; port: string }): void;
