@@ -1,14 +1,18 @@
 /**
  * The embedded Temporal server: `temporal server start-dev` on 127.0.0.1 with its SQLite file in the data
- * folder, so runs survive restarts. Started as a child process, awaited until it answers, stopped on close.
+ * folder, so runs survive restarts. Started as a child process (tied to this one's life by
+ * child-guard.mjs), awaited until it answers, stopped on close.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { TesseraError } from '../errors.ts';
 import { resolveTemporalBinary } from './binary.ts';
+
+const CHILD_GUARD = fileURLToPath(new URL('./child-guard.mjs', import.meta.url));
 
 export interface DevServerOptions {
   dbFile: string;
@@ -86,7 +90,10 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
     '--log-level', 'error',
     ...(options.ui === false ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', '127.0.0.1']),
   ];
-  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Through child-guard.mjs, whose stdin is a pipe from this process: when this process dies (even by
+  // SIGKILL) the pipe closes and the guard stops the server, so no orphan keeps the ports.
+  const child = spawn(process.execPath, [CHILD_GUARD, binary, ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
+  child.stdin?.on('error', () => undefined); // the guard is gone: nothing left to tell
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
