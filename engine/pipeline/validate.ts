@@ -13,6 +13,8 @@ import { checkLocalFiles } from './local-files-check.ts';
 import { PipelineSchema, type Pipeline, type PipelineEdge, type PipelineNode } from './schema.ts';
 import { findCycle } from './graph.ts';
 import { checkPipelineSize } from './size-check.ts';
+import { unknownParamKeys, knownParamKeys } from './param-keys.ts';
+import { didYouMean } from './suggest.ts';
 
 /** A node after validation: its definition, parsed params and the ports those params give it. */
 export interface ResolvedNode {
@@ -53,9 +55,20 @@ export function validatePipelineText(text: string, registry: NodeRegistry, optio
   try {
     data = JSON.parse(text);
   } catch (err) {
-    return { ok: false, errors: [codedError('FILE_NOT_JSON', `The pipeline is not valid JSON: ${(err as Error).message}`)] };
+    return { ok: false, errors: [notJson(text, err as Error)] };
   }
   return validatePipeline(data, registry, options);
+}
+
+/** FILE_NOT_JSON with the line and column of the mistake (JSON.parse only gives a character offset). */
+function notJson(text: string, err: Error): CodedError {
+  const offset = /at position (\d+)/.exec(err.message)?.[1];
+  if (offset === undefined) return codedError('FILE_NOT_JSON', `The pipeline is not valid JSON: ${err.message}`);
+  const before = text.slice(0, Number(offset));
+  const line = before.split('\n').length;
+  const column = Number(offset) - before.lastIndexOf('\n');
+  const reason = err.message.replace(/ in JSON at position \d+.*$/s, '');
+  return codedError('FILE_NOT_JSON', `The pipeline is not valid JSON: line ${line}, column ${column}: ${reason}.`, { details: { line, column } });
 }
 
 /** Validates an already-parsed pipeline document. */
@@ -120,7 +133,8 @@ function validateGraph(pipeline: Pipeline, registry: NodeRegistry, options: Vali
 
 function resolveNode(node: PipelineNode, registry: NodeRegistry, errors: CodedError[]): ResolvedNode | undefined {
   if (!registry.hasType(node.type)) {
-    errors.push(codedError('UNKNOWN_NODE_TYPE', `Node "${node.id}" has unknown type "${node.type}".`, { nodeId: node.id }));
+    const hint = didYouMean(node.type, new Set(registry.all().map((d) => d.type)));
+    errors.push(codedError('UNKNOWN_NODE_TYPE', `Node "${node.id}" has unknown type "${node.type}".${hint} See \`tessera nodes\` for the node types.`, { nodeId: node.id }));
     return undefined;
   }
   const definition = registry.get(node.type, node.version);
@@ -133,7 +147,19 @@ function resolveNode(node: PipelineNode, registry: NodeRegistry, errors: CodedEr
     );
     return undefined;
   }
+  // zod objects drop keys they do not know, so a misspelt param would pass unnoticed: refuse it.
+  const unknownKeys = unknownParamKeys(definition.params, node.params ?? {});
+  for (const key of unknownKeys) {
+    const known = [...(knownParamKeys(definition.params) ?? [])];
+    errors.push(
+      codedError('PARAMS_INVALID', `Node "${node.id}" (${node.type}) has no param "${key}".${didYouMean(key, known)} Its params: ${known.join(', ') || 'none'}.`, {
+        nodeId: node.id,
+        details: { path: [key] },
+      }),
+    );
+  }
   const params = definition.params.safeParse(node.params ?? {});
+  if (unknownKeys.length && params.success) return undefined;
   if (!params.success) {
     for (const issue of params.error.issues) {
       const field = issue.path.join('.') || '(params)';
