@@ -19,6 +19,10 @@ export async function parseInputFlags(flags: string[], specs: InputSpec[], blobs
       const known = specs.map((s) => s.name).join(', ') || 'none';
       throw new TesseraError('RUN_INPUT_UNKNOWN', `The pipeline has no input "${name}" (inputs: ${known}).`);
     }
+    // A repeated single-valued input used to keep the last value silently: say which one was meant.
+    if (!isListKind(spec.kind) && name in values) {
+      throw new TesseraError('RUN_INPUT_INVALID', `Input "${name}" is given more than once, but it takes one value (${spec.kind}); only list inputs may be repeated.`);
+    }
     const element = elementKind(spec.kind) as ScalarKind | 'any';
     const value = await parseOne(name, raw, element, blobs);
     if (isListKind(spec.kind)) values[name] = [...((values[name] as unknown[]) ?? []), ...(Array.isArray(value) && element !== 'json' ? value : [value])];

@@ -8,8 +8,9 @@ export async function nodesCommand(options: CommonOptions & { json?: boolean }):
     return 0;
   }
   for (const entry of catalog) {
-    const ports = (p: Record<string, { kind: string }> | null) =>
-      p ? Object.entries(p).map(([name, spec]) => `${name}:${spec.kind}`).join(', ') || '-' : '(depends on params)';
+    // "name?" marks an optional input, as the README's node table does.
+    const ports = (p: Record<string, { kind: string; required?: boolean }> | null) =>
+      p ? Object.entries(p).map(([name, spec]) => `${name}${spec.required === false ? '?' : ''}:${spec.kind}`).join(', ') || '-' : '(depends on params)';
     process.stdout.write(`${entry.type}@${entry.version}${entry.latest ? '' : ' (old)'}  ${entry.title}\n`);
     process.stdout.write(`    in: ${ports(entry.inputs)}   out: ${ports(entry.outputs)}\n`);
   }

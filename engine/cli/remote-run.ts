@@ -33,6 +33,10 @@ export interface RemoteRunOptions {
 }
 
 export async function remoteRun(target: string, options: RemoteRunOptions): Promise<number> {
+  // "127.0.0.1:8080" would otherwise fail as an invalid URL, or parse with "127.0.0.1:" as its scheme.
+  if (!/^https?:\/\//i.test(options.server)) {
+    throw new TesseraError('USAGE', `--server "${options.server}" needs a scheme: http://${options.server.replace(/^\/+/, '')} (or https://...).`);
+  }
   const client = new TesseraClient({ server: options.server, token: options.token });
   const blobs = new RemoteBlobStore(client);
   const stdout = options.stdout ?? process.stdout;
