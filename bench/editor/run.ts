@@ -46,7 +46,7 @@ try {
     const { pipeline } = await api.createPipeline(generatePipeline(n, e));
     log(`${n} nodes / ${e} edges saved as ${pipeline.id}`);
     const page = await browser.newPage();
-    results.push(await measure(page, `${server.url}/pipelines/${pipeline.id}`, n, e));
+    results.push(await measure(page, `${server.url}/pipelines/${pipeline.id}${process.env.BENCH_QUERY ?? ""}`, n, e));
     log(JSON.stringify(results.at(-1)));
     await page.close();
   }

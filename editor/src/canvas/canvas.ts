@@ -7,17 +7,17 @@
 import { NodeEditor } from 'rete';
 import { AreaExtensions, AreaPlugin } from 'rete-area-plugin';
 import { ClassicFlow, ConnectionPlugin, getSourceTarget } from 'rete-connection-plugin';
-import type { MinimapExtra } from 'rete-minimap-plugin';
 import { Presets, VuePlugin, type VueArea2D } from 'rete-vue-plugin';
 import type { Graph } from '../model/mapping.ts';
 import { canConnect } from '../model/kinds.ts';
 import { CanvasConnection, CanvasNode, type NodeProblem, type Schemes } from './schemes.ts';
 import { FrameBatchedSocketPosition } from './socket-positions.ts';
+import { Minimap } from './minimap.ts';
 import NodeView from './NodeView.vue';
 import SocketView from './SocketView.vue';
 import ConnectionView from './ConnectionView.vue';
 
-type AreaExtra = VueArea2D<Schemes> | MinimapExtra;
+type AreaExtra = VueArea2D<Schemes>;
 
 export interface CanvasEvents {
   connect(from: { node: string; port: string }, to: { node: string; port: string }): void;
@@ -37,7 +37,7 @@ export class Canvas {
   /** True while `sync` changes Rete: its events are ours, not the user's. */
   private syncing = false;
   private moved = new Set<string>();
-  private minimapOn = false;
+  private minimap: Minimap | undefined;
 
   constructor(readonly container: HTMLElement, private readonly events: CanvasEvents) {
     this.area = new AreaPlugin<Schemes, AreaExtra>(container);
@@ -64,9 +64,9 @@ export class Canvas {
     this.area.addPipe((context) => {
       if (context.type === 'nodetranslated' && !this.syncing) this.moved.add(context.data.id);
       if (context.type === 'nodedragged') queueMicrotask(() => this.flushMoves());
-      if (context.type === 'nodepicked') queueMicrotask(() => this.events.selected(this.selectedIds()));
+      if (context.type === 'nodepicked') queueMicrotask(() => (this.events.selected(this.selectedIds()), this.scheduleViewUpdate()));
       if (context.type === 'pointerdown' && context.data.event.target === this.container) queueMicrotask(() => this.events.selected(this.selectedIds()));
-      if (context.type === 'zoomed' || context.type === 'translated') this.scheduleLevelOfDetail();
+      if (context.type === 'zoomed' || context.type === 'translated' || context.type === 'nodetranslated') this.scheduleViewUpdate();
       return context;
     });
   }
@@ -116,19 +116,15 @@ export class Canvas {
     } finally {
       this.syncing = false;
     }
+    this.scheduleViewUpdate();
   }
 
-  /** Attaches the minimap once the first load is drawn: attached before, it re-renders for every added node. */
-  async enableMinimap(): Promise<void> {
-    if (this.minimapOn) return;
-    this.minimapOn = true;
-    const { MinimapPlugin } = await import('rete-minimap-plugin');
-    const minimap = new MinimapPlugin<Schemes>({ boundViewport: true });
-    this.render.addPreset(Presets.minimap.setup({ size: 180 }) as never);
-    this.area.use(minimap);
-    // The minimap measures the container on the next area event; nudge it once.
-    const { x, y } = this.area.area.transform;
-    await this.area.area.translate(x, y);
+  /** Shows the minimap once the first load is drawn (it redraws after each change, at most once a frame). */
+  enableMinimap(): void {
+    if (this.minimap) return;
+    // Outside the area's own element, which is transformed with the view.
+    this.minimap = new Minimap(this.container.parentElement ?? this.container, this.editor, this.area);
+    this.minimap.schedule();
   }
 
   selectedIds(): string[] {
@@ -165,6 +161,7 @@ export class Canvas {
   }
 
   destroy(): void {
+    this.minimap?.destroy();
     this.area.destroy();
   }
 
@@ -203,13 +200,49 @@ export class Canvas {
     return true;
   }
 
-  private lodFrame = 0;
-  /** Zoomed far out, nodes are drawn as plain boxes (fewer elements to paint), see NodeView's `.far`. */
-  private scheduleLevelOfDetail(): void {
-    if (this.lodFrame) return;
-    this.lodFrame = requestAnimationFrame(() => {
-      this.lodFrame = 0;
-      this.container.classList.toggle('zoomed-out', this.area.area.transform.k < 0.45);
+  private viewFrame = 0;
+  private culled = new Set<string>();
+
+  /**
+   * Once per frame after a pan or zoom: nodes and connections outside the viewport are not painted
+   * (visibility: hidden keeps them measurable, so socket positions stay right), and zoomed out, nodes are
+   * drawn simplified (`.zoomed-out`: no port labels; `.zoomed-far`: plain boxes). Painting the thousands of
+   * elements of a few hundred nodes is what made Rete's defaults pan at 5-10 frames/s (EDITOR.md).
+   */
+  scheduleViewUpdate(): void {
+    if (this.viewFrame) return;
+    this.viewFrame = requestAnimationFrame(() => {
+      this.viewFrame = 0;
+      this.updateView();
     });
+  }
+
+  private updateView(): void {
+    this.minimap?.schedule();
+    const { x, y, k } = this.area.area.transform;
+    this.container.classList.toggle('zoomed-out', k < 0.5);
+    this.container.classList.toggle('zoomed-far', k < 0.25);
+    const width = this.container.clientWidth;
+    const height = this.container.clientHeight;
+    const margin = 100;
+    const left = (-x - margin) / k;
+    const top = (-y - margin) / k;
+    const right = (width - x + margin) / k;
+    const bottom = (height - y + margin) / k;
+    const hidden = new Set<string>();
+    for (const [id, view] of this.area.nodeViews) {
+      const node = this.editor.getNode(id);
+      const { x: nx, y: ny } = view.position;
+      const out = !node || nx > right || ny > bottom || nx + node.width < left || ny + node.height < top;
+      if (out) hidden.add(id);
+      if (out !== this.culled.has(id)) view.element.style.visibility = out ? 'hidden' : '';
+    }
+    for (const [id, view] of this.area.connectionViews) {
+      const c = this.editor.getConnection(id);
+      const out = !!c && hidden.has(c.source) && hidden.has(c.target);
+      const was = view.element.style.visibility === 'hidden';
+      if (out !== was) view.element.style.visibility = out ? 'hidden' : '';
+    }
+    this.culled = hidden;
   }
 }
