@@ -1,6 +1,7 @@
 /**
- * `tessera run --server URL`: runs a pipeline on a remote Tessera through its API. A file is saved as a
- * new pipeline first; anything else is taken as the id of a saved pipeline. `name=@path` inputs are
+ * `tessera run --server URL`: runs a pipeline on a remote Tessera through its API. A file runs as the
+ * pipeline saved under its name (a new version only when its content changed, a new pipeline when no
+ * pipeline has that name); anything else is taken as the id of a saved pipeline. `name=@path` inputs are
  * uploaded, progress comes from the run's event stream, outputs are printed (and blob outputs
  * downloaded) exactly as a local run prints them.
  */
@@ -19,6 +20,7 @@ import { formatOutputs, writeBlobOutputs } from './outputs.ts';
 import { createProgressView, type ProgressView } from './progress.ts';
 import { printErrors } from './report.ts';
 import { RemoteBlobStore } from './remote-blobs.ts';
+import { savedPipelineFor } from './remote-pipeline.ts';
 
 export interface RemoteRunOptions {
   /** The API's origin, e.g. http://127.0.0.1:8080. */
@@ -76,7 +78,7 @@ export async function remoteRun(target: string, options: RemoteRunOptions): Prom
   }
 }
 
-/** A pipeline file is saved (a new pipeline); otherwise the target is a pipeline id. */
+/** A pipeline file runs as the pipeline saved under its name (remote-pipeline.ts); otherwise the target is a pipeline id. */
 async function resolvePipeline(client: TesseraClient, target: string, version?: number): Promise<{ pipelineId: string; version?: number; document: Pipeline }> {
   if (await isFile(target)) {
     let document: Pipeline;
@@ -85,8 +87,11 @@ async function resolvePipeline(client: TesseraClient, target: string, version?: 
     } catch (err) {
       throw new TesseraError('FILE_NOT_JSON', `${target} is not valid JSON: ${(err as Error).message}`);
     }
-    const saved = await client.createPipeline(document);
-    return { pipelineId: saved.pipeline.id, version: saved.version.version, document: saved.version.document };
+    const chosen = await savedPipelineFor(client, document);
+    const where = `pipeline ${chosen.pipelineId} version ${chosen.version} ("${document.name}")`;
+    const said = { reused: `using saved ${where}: unchanged`, 'new-version': `saved ${where}: the file changed`, 'new-pipeline': `saved new ${where}` }[chosen.saved];
+    process.stderr.write(`${said}\n`);
+    return chosen;
   }
   const record = await client.getVersion(target, version);
   return { pipelineId: target, version: record.version, document: record.document };

@@ -122,3 +122,32 @@ test('remoteRun saves the file, uploads @file inputs, and prints outputs like a 
   assert.equal(failed, 1);
   assert.equal(JSON.parse(printed).error.code, 'RUN_INPUT_MISSING');
 });
+
+test('remoteRun of a file reuses the pipeline saved under its name: a new version only when the file changed', async () => {
+  const file = path.join(env.dir, 'reuse.pipeline.json');
+  const document = { ...greetingPipeline, name: 'reuse-check' };
+  writeFileSync(file, JSON.stringify(document));
+  const out = new PassThrough();
+  let printed = '';
+  out.on('data', (chunk) => (printed += chunk));
+  const run = async () => {
+    printed = '';
+    const code = await remoteRun(file, { server: env.url, token, input: ['who=Ed:', `audio=@${wavFile}`], json: true, outDir: path.join(env.dir, 'out-reuse'), stdout: out });
+    assert.equal(code, 0, printed);
+    return (await api.getRun(JSON.parse(printed).runId)) as { pipelineId: string; pipelineVersion: number };
+  };
+  const named = async () => (await api.listPipelines({ limit: 100 })).items.filter((p) => p.name === 'reuse-check');
+
+  const first = await run();
+  const second = await run();
+  assert.equal(second.pipelineId, first.pipelineId);
+  assert.equal(second.pipelineVersion, first.pipelineVersion);
+  assert.equal((await named()).length, 1);
+  assert.equal((await api.getPipeline(first.pipelineId)).latestVersion, 1);
+
+  writeFileSync(file, JSON.stringify({ ...document, description: 'changed' }));
+  const third = await run();
+  assert.equal(third.pipelineId, first.pipelineId);
+  assert.equal(third.pipelineVersion, 2);
+  assert.equal((await named()).length, 1);
+});
