@@ -195,6 +195,24 @@ test('(d) copy/paste and undo/redo change the saved file as expected', async () 
   assert.deepEqual(v3.document, v1.document);
   await screenshot(page, 'd-after-undo-redo');
 
+  // Box selection (Shift+drag on the empty canvas) picks both nodes; Delete removes them, undo restores them.
+  const a = (await page.locator('[data-node-id="summary"]').boundingBox())!;
+  const b = (await page.locator('[data-node-id="out-summary"]').boundingBox())!;
+  await page.keyboard.down('Shift');
+  await page.mouse.move(a.x - 12, a.y - 12);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width + 12, Math.max(a.y + a.height, b.y + b.height) + 12, { steps: 8 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  await page.waitForFunction(() => (window as unknown as { tesseraEditor: { selection(): string[] } }).tesseraEditor.selection().sort().join() === 'out-summary,summary');
+  await page.keyboard.press('Delete');
+  await page.locator('[data-node-id="summary"]').waitFor({ state: 'detached' });
+  assert.ok(!(await editor.document()).edges.some((e) => e.to.startsWith('summary.') || e.from.startsWith('summary.')), 'their edges went with them');
+  await page.keyboard.press('Control+Z');
+  await page.locator('[data-node-id="out-summary"]').waitFor();
+  await editor.settled();
+  assert.deepEqual((await editor.document()).edges, v3.document.edges);
+
   // The first screen lists it with its latest version.
   await page.locator('[data-testid=back]').click();
   const row = page.locator(`[data-pipeline-id="${savedId}"]`);

@@ -57,6 +57,7 @@ export class Canvas {
     AreaExtensions.simpleNodesOrder(this.area);
     AreaExtensions.restrictor(this.area, { scaling: { min: 0.05, max: 2 } });
 
+    this.installBoxSelect();
     this.editor.addPipe((context) => {
       if (context.type === 'connectionremoved' && !this.syncing) this.events.disconnect(context.data.id);
       return context;
@@ -69,6 +70,53 @@ export class Canvas {
       if (context.type === 'zoomed' || context.type === 'translated' || context.type === 'nodetranslated') this.scheduleViewUpdate();
       return context;
     });
+  }
+
+  /**
+   * Box selection: Shift+drag on the empty canvas draws a rectangle and selects the nodes it touches
+   * (adding to the selection). Caught in the capture phase on the canvas's parent, before the area
+   * starts panning.
+   */
+  private installBoxSelect(): void {
+    const host = this.container.parentElement;
+    if (!host) return;
+    host.addEventListener(
+      'pointerdown',
+      (event) => {
+        if (!event.shiftKey || event.button !== 0 || event.target !== this.container) return;
+        event.stopPropagation();
+        event.preventDefault();
+        const box = document.createElement('div');
+        box.className = 'select-box';
+        box.dataset.testid = 'select-box';
+        host.appendChild(box);
+        const origin = host.getBoundingClientRect();
+        const start = { x: event.clientX, y: event.clientY };
+        const draw = (e: PointerEvent) => {
+          Object.assign(box.style, {
+            left: `${Math.min(start.x, e.clientX) - origin.left}px`,
+            top: `${Math.min(start.y, e.clientY) - origin.top}px`,
+            width: `${Math.abs(e.clientX - start.x)}px`,
+            height: `${Math.abs(e.clientY - start.y)}px`,
+          });
+        };
+        const up = async (e: PointerEvent) => {
+          window.removeEventListener('pointermove', draw);
+          window.removeEventListener('pointerup', up);
+          box.remove();
+          const a = this.toCanvas(Math.min(start.x, e.clientX), Math.min(start.y, e.clientY));
+          const b = this.toCanvas(Math.max(start.x, e.clientX), Math.max(start.y, e.clientY));
+          const hits = this.editor.getNodes().filter((n) => {
+            const p = this.area.nodeViews.get(n.id)?.position;
+            return p && p.x < b.x && p.x + n.width > a.x && p.y < b.y && p.y + n.height > a.y;
+          });
+          await this.select([...new Set([...this.selectedIds(), ...hits.map((n) => n.id)])]);
+        };
+        window.addEventListener('pointermove', draw);
+        window.addEventListener('pointerup', up);
+      },
+      { capture: true },
+    );
   }
 
   /** Draws `graph`, changing only what differs from what is drawn. */
