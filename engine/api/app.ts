@@ -15,7 +15,7 @@ import { installJsonBody } from './http/json-body.ts';
 import { installLocalGuard } from './http/local-guard.ts';
 import { DEFAULT_BODY_IDLE_MS, installBodyIdleTimeout, onClientError, trackRouteMethods } from './http/protocol.ts';
 import { editorRoutes } from './routes/editor.ts';
-import { healthRoutes } from './routes/health.ts';
+import { healthRoutes, metricsRoute } from './routes/health.ts';
 import { nodeTypeRoutes } from './routes/node-types.ts';
 import { routeModules } from './routes/index.ts';
 
@@ -75,6 +75,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
     },
     { prefix: '/api/v1' },
   );
+  metricsRoute(app, deps); // the conventional scrape path, next to /api/v1/metrics
   // The browser editor at / (same origin as the API); outside /api so unknown API paths stay coded 404s.
   await app.register(editorRoutes);
   return app;

@@ -3,6 +3,7 @@
  * SQLite store and blob store in a temp folder, and the Fastify app listening on a free port.
  * `restartApi()` closes and reopens the API (and its store) while Temporal and the worker keep going.
  */
+import type { Providers } from '../../engine/providers/types.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,6 +48,8 @@ export interface ApiEnvOptions {
   maxUploadBytes?: number;
   /** How long a request body may stall before 408 (the server's default when unset). */
   bodyIdleMs?: number;
+  /** The in-process worker's AI providers (none when unset). */
+  providers?: Providers;
 }
 
 export async function startApiEnv(options: ApiEnvOptions = {}): Promise<ApiEnv> {
@@ -85,6 +88,7 @@ export async function startApiEnv(options: ApiEnvOptions = {}): Promise<ApiEnv> 
     registry,
     blobs,
     files,
+    providers: options.providers,
     // Progress of this in-process worker becomes node.progress events of whichever API is up.
     onProgress: (e) => api.tracker.onProgress(e),
   });

@@ -17,7 +17,15 @@ export function healthRoutes(app: FastifyInstance, deps: ApiDeps, options: AppOp
       return reply.status(ready ? 200 : 503).send({ ready });
     },
   );
-  api.get('/metrics', { schema: { tags: ['health'], hide: true } }, async (_request, reply) => {
+  metricsRoute(app, deps);
+}
+
+/**
+ * Prometheus text. Served at /api/v1/metrics and at the conventional /metrics (app.ts registers both);
+ * like every route not declared public, it needs an API key when keys are required.
+ */
+export function metricsRoute(app: FastifyInstance, deps: ApiDeps): void {
+  app.get('/metrics', { schema: { tags: ['health'], hide: true } }, async (_request, reply) => {
     reply.header('content-type', deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });

@@ -4,6 +4,7 @@
  * workflow closes records the outcome and appends `run.finished`, always the run's last event.
  * Every store write goes through one queue, so events are appended in the order they happened.
  */
+import type { Usage } from '../../providers/types.ts';
 import type { NodeState } from '../../run/plan.ts';
 import { usageTotals } from '../../run/plan.ts';
 import type { RunEvent, RunEventType, RunRecord } from '../../store/types.ts';
@@ -132,6 +133,10 @@ export class RunWatcher {
       const durationMs = event.data.durationMs;
       if (type && typeof durationMs === 'number' && isTerminal({ status: event.data.status } as NodeState)) {
         this.deps.metrics.nodeDuration.observe({ type, status: String(event.data.status) }, durationMs / 1000);
+      }
+      // A node's final state lists one usage entry per provider call it made (whichever worker made them).
+      for (const usage of (event.data.usage as Usage[] | undefined) ?? []) {
+        this.deps.metrics.providerCalls.inc({ provider: usage.provider, model: usage.model ?? '' });
       }
     }
   }
