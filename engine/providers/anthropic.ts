@@ -12,6 +12,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { ContentBlockParam, Message, MessageCreateParamsNonStreaming, MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
 import { callProvider, providerError, safeBaseURL, type CallContext } from './errors.ts';
 import { chatImageType, NO_AUTH_HEADERS, objectSchema, wireName } from './encode.ts';
+import { ANTHROPIC_IMAGE_LIMITS } from './image-limits.ts';
 import { withCost } from './usage.ts';
 import type { ChatCapability, ChatRequest, ChatResult, Provider, StructuredCapability, StructuredRequest, StructuredResult, Usage } from './types.ts';
 
@@ -28,6 +29,7 @@ export interface AnthropicProviderOptions {
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 const DEFAULT_MAX_TOKENS = 1024;
+const DEFAULT_MODEL = 'claude-sonnet-4-6';
 const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
 
 export class AnthropicProvider implements Provider {
@@ -49,8 +51,9 @@ export class AnthropicProvider implements Provider {
       maxRetries: 0,
       ...(opts.apiKey ? {} : { defaultHeaders: NO_AUTH_HEADERS }),
     });
-    this.chat = { chat: (req) => this.#chat(req) };
-    this.structured = { structured: (req) => this.#structured(req) };
+    const imageLimits = () => ANTHROPIC_IMAGE_LIMITS; // no detail levels: one size rule
+    this.chat = { chat: (req) => this.#chat(req), imageLimits, defaultModel: DEFAULT_MODEL, defaultVisionModel: DEFAULT_MODEL };
+    this.structured = { structured: (req) => this.#structured(req), imageLimits, defaultModel: DEFAULT_MODEL };
   }
 
   #ctx(operation: CallContext['operation'], model: string): CallContext {

@@ -135,6 +135,7 @@ function fromEntry(name: string, entry: ProviderFileEntry, apiKey: string | unde
 function providerSet(available: Map<string, Provider>, missing: Map<string, Missing>): Providers {
   return {
     names: () => [...available.keys()].sort(),
+    offers: (name, capability) => Boolean(available.get(name)?.[capability]),
     require<C extends Capability>(name: string, capability: C): NonNullable<Provider[C]> {
       const provider = available.get(name);
       if (!provider) {

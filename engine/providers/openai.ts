@@ -10,9 +10,10 @@ import OpenAI, { toFile } from 'openai';
 import type { ChatCompletion, ChatCompletionContentPart, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { callProvider, providerError, safeBaseURL, type CallContext } from './errors.ts';
 import { assertUploadSize, chatImageType, dataUrl, NO_AUTH_HEADERS, objectSchema, uploadName, wireName } from './encode.ts';
+import { OPENAI_HIGH_DETAIL_LIMITS, OPENAI_LOW_DETAIL_LIMITS } from './image-limits.ts';
 import { withCost } from './usage.ts';
 import type {
-  ChatCapability, ChatRequest, ChatResult, EmbedCapability, EmbedRequest, EmbedResult, Provider, StructuredCapability,
+  ChatCapability, ChatRequest, ImageDetail, ChatResult, EmbedCapability, EmbedRequest, EmbedResult, Provider, StructuredCapability,
   StructuredRequest, StructuredResult, TranscribeCapability, TranscribeRequest, TranscribeResult, Usage,
 } from './types.ts';
 
@@ -72,10 +73,18 @@ export class OpenAIProvider implements Provider {
     const maxUploadBytes = opts.maxUploadBytes ?? 25 * 1024 * 1024;
     const maxBatch = opts.maxEmbedBatch ?? 2048;
     const imageModels = new Set(opts.imageEmbeddingModels ?? []);
-    this.chat = { chat: (req) => this.#chat(req) };
-    this.structured = { structured: (req) => this.#structured(req) };
-    this.transcribe = { maxUploadBytes, transcribe: (req) => this.#transcribe(req, maxUploadBytes) };
-    this.embed = { maxBatch, supportsImages: (model) => imageModels.has(model), embed: (req) => this.#embed(req, maxBatch) };
+    // OpenAI's own models are the defaults only for OpenAI's API; a compatible server serves models of its own.
+    const own = (opts.dialect ?? 'openai') === 'openai';
+    const imageLimits = (detail: ImageDetail) => (detail === 'low' ? OPENAI_LOW_DETAIL_LIMITS : OPENAI_HIGH_DETAIL_LIMITS);
+    this.chat = { chat: (req) => this.#chat(req), imageLimits, ...(own ? { defaultModel: 'gpt-4o-mini', defaultVisionModel: 'gpt-4o' } : {}) };
+    this.structured = { structured: (req) => this.#structured(req), imageLimits, ...(own ? { defaultModel: 'gpt-4o' } : {}) };
+    this.transcribe = { maxUploadBytes, transcribe: (req) => this.#transcribe(req, maxUploadBytes), ...(own ? { defaultModel: 'whisper-1' } : {}) };
+    this.embed = {
+      maxBatch,
+      supportsImages: (model) => imageModels.has(model),
+      embed: (req) => this.#embed(req, maxBatch),
+      ...(own ? { defaultModel: 'text-embedding-3-small' } : {}),
+    };
   }
 
   #ctx(operation: CallContext['operation'], model: string): CallContext {

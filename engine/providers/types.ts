@@ -7,6 +7,8 @@
  * retry can help and, for 429s, how long to wait (Retry-After).
  */
 
+import type { ImageLimits } from './image-limits.ts';
+
 /** What one provider call consumed; `costUsd` comes from the dated price table (engine/providers/prices.json). */
 export interface Usage {
   provider: string;
@@ -98,18 +100,36 @@ export interface EmbedResult {
   usage: Usage;
 }
 
-export interface ChatCapability {
-  chat(request: ChatRequest): Promise<ChatResult>;
+/**
+ * What a capability says about itself, so nodes decide by what a provider is (its type), never by the name
+ * it was configured under: a providers-file entry "claude" of type anthropic behaves as `anthropic` does.
+ */
+export interface ModelDefaults {
+  /** The model used when a node names none; undefined: the node must name one (compatible servers). */
+  readonly defaultModel?: string;
 }
-export interface StructuredCapability {
+
+/** Capabilities that take images: how to prepare them for this provider's vision models. */
+export interface TakesImages {
+  imageLimits(detail: ImageDetail): ImageLimits;
+}
+
+export type ImageDetail = 'low' | 'high' | 'auto';
+
+export interface ChatCapability extends ModelDefaults, TakesImages {
+  chat(request: ChatRequest): Promise<ChatResult>;
+  /** The default model for image inputs (may differ from the text default). */
+  readonly defaultVisionModel?: string;
+}
+export interface StructuredCapability extends ModelDefaults, TakesImages {
   structured(request: StructuredRequest): Promise<StructuredResult>;
 }
-export interface TranscribeCapability {
+export interface TranscribeCapability extends ModelDefaults {
   transcribe(request: TranscribeRequest): Promise<TranscribeResult>;
   /** Largest upload the provider accepts, in bytes (25 MB for OpenAI). */
   readonly maxUploadBytes: number;
 }
-export interface EmbedCapability {
+export interface EmbedCapability extends ModelDefaults {
   embed(request: EmbedRequest): Promise<EmbedResult>;
   /** Whether a model accepts image inputs (CLIP-style); false means text only. */
   supportsImages(model: string): boolean;
@@ -149,6 +169,8 @@ export type Capability = 'chat' | 'structured' | 'transcribe' | 'embed' | 'ocr';
 /** The providers a worker has, by name ("openai", "anthropic", "compatible", "local", ...). */
 export interface Providers {
   names(): string[];
+  /** Whether the named provider is configured and has the capability (no error when not). */
+  offers(name: string, capability: Capability): boolean;
   /** Throws a non-retryable PROVIDER_NOT_CONFIGURED / CAPABILITY_UNSUPPORTED NodeError naming what is missing. */
   require<C extends Capability>(name: string, capability: C): NonNullable<Provider[C]>;
 }

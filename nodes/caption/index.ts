@@ -28,10 +28,10 @@ export const captionNode = defineNode({
   execution: { startToCloseTimeout: '5m', heartbeatTimeout: '1m', retry: { maximumAttempts: 5, initialInterval: '2s' } },
   run: async (ctx, inputs, params) => {
     const chat = ctx.providers.require(params.provider, 'chat');
-    const image = await imageForProvider(ctx, inputs.image, params.provider, params.detail);
+    const image = await imageForProvider(ctx, inputs.image, chat, params.detail);
     const system = [SYSTEM_PRESETS[params.preset], params.system].filter(Boolean).join('\n\n') || undefined;
     const result = await chat.chat({
-      model: resolveModel(params.provider, params.model, 'vision'),
+      model: resolveModel(params.provider, params.model, chat.defaultVisionModel, 'vision'),
       system,
       messages: [{ role: 'user', content: [{ type: 'image', image, detail: params.detail }, { type: 'text', text: inputs.question ?? params.prompt }] }],
       maxTokens: params.maxTokens,

@@ -9,18 +9,14 @@ export const providerParam = (fallback: string) =>
 export const modelParam = (example: string) =>
   z.string().min(1).optional().describe(`Model name at that provider (e.g. "${example}"; default: the provider's model for this job).`);
 
-export type ModelUse = 'chat' | 'vision' | 'structured' | 'embed' | 'transcribe';
-
-/** Defaults by provider, so `provider: anthropic` without a model never sends an OpenAI model name to Anthropic. */
-const DEFAULT_MODELS: Record<string, Partial<Record<ModelUse, string>>> = {
-  openai: { chat: 'gpt-4o-mini', vision: 'gpt-4o', structured: 'gpt-4o', embed: 'text-embedding-3-small', transcribe: 'whisper-1' },
-  anthropic: { chat: 'claude-sonnet-4-6', vision: 'claude-sonnet-4-6', structured: 'claude-sonnet-4-6' },
-};
-
-export function resolveModel(provider: string, model: string | undefined, use: ModelUse): string {
-  const resolved = model ?? DEFAULT_MODELS[provider]?.[use];
+/**
+ * The model to call: the node's `model` param, else the default the provider's capability declares for
+ * this job (decided by the provider's type, not its name); a provider without one needs the param.
+ */
+export function resolveModel(provider: string, model: string | undefined, fallback: string | undefined, job: string): string {
+  const resolved = model ?? fallback;
   if (!resolved) {
-    throw new NodeError('PARAMS_INVALID', `Provider "${provider}" has no default ${use} model: set the node's "model" param.`);
+    throw new NodeError('PARAMS_INVALID', `Provider "${provider}" has no default ${job} model: set the node's "model" param.`);
   }
   return resolved;
 }

@@ -29,9 +29,9 @@ export const documentNode = defineNode({
     const chat = ctx.providers.require(params.provider, 'chat');
     const captions: string[] = [];
     for (const [i, ref] of inputs.images.entries()) {
-      const image = await imageForProvider(ctx, ref, params.provider, params.detail);
+      const image = await imageForProvider(ctx, ref, chat, params.detail);
       const result = await chat.chat({
-        model: resolveModel(params.provider, params.model, 'vision'),
+        model: resolveModel(params.provider, params.model, chat.defaultVisionModel, 'vision'),
         maxTokens: params.maxTokens,
         messages: [{ role: 'user', content: [{ type: 'image', image, detail: params.detail }, { type: 'text', text: params.captionPrompt }] }],
         signal: ctx.signal,

@@ -26,6 +26,8 @@ export const embedNode = defineNode({
   check: (params, graph) => {
     const problems: string[] = [];
     if (!graph.isConnected('texts') && !graph.isConnected('images')) problems.push('connect "texts", "images" or both.');
+    // Validation cannot see the worker's providers, so only a named model (or the built-in openai
+    // provider's documented default) is checked here; at run time the provider's capability decides.
     const model = params.model ?? (params.provider === 'openai' ? 'text-embedding-3-small' : undefined);
     if (graph.isConnected('images') && model && TEXT_ONLY_MODELS.test(model)) {
       problems.push(`model "${model}" embeds text only; use a CLIP-style model for images.`);
@@ -34,7 +36,7 @@ export const embedNode = defineNode({
   },
   run: async (ctx, inputs, params) => {
     const embedder = ctx.providers.require(params.provider, 'embed');
-    const model = resolveModel(params.provider, params.model, 'embed');
+    const model = resolveModel(params.provider, params.model, embedder.defaultModel, 'embed');
     const images = inputs.images ?? [];
     if (images.length && !embedder.supportsImages(model)) {
       throw new NodeError('CAPABILITY_UNSUPPORTED', `Provider "${params.provider}" model "${model}" cannot embed images.`);

@@ -51,12 +51,12 @@ export const extractJsonNode = defineNode({
 
     const content: ContentPart[] = [];
     if (inputs.text) content.push({ type: 'text', text: inputs.text });
-    for (const ref of inputs.images ?? []) content.push({ type: 'image', image: await imageForProvider(ctx, ref, params.provider, params.detail), detail: params.detail });
+    for (const ref of inputs.images ?? []) content.push({ type: 'image', image: await imageForProvider(ctx, ref, structured, params.detail), detail: params.detail });
     const system = [preset?.instructions, params.instructions].filter(Boolean).join('\n') || 'Extract the requested structured data.';
     const messages: ChatMessage[] = [{ role: 'user', content }];
     const ask = async () => {
       const result = await structured.structured({
-        model: resolveModel(params.provider, params.model, 'structured'),
+        model: resolveModel(params.provider, params.model, structured.defaultModel, 'structured'),
         system,
         messages,
         schema,

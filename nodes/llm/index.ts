@@ -31,9 +31,9 @@ export const llmNode = defineNode({
     const chat = ctx.providers.require(params.provider, 'chat');
     const images = (inputs.images as Parameters<typeof imageForProvider>[1][] | undefined) ?? [];
     const content: ContentPart[] = [{ type: 'text', text: renderTemplate(params.prompt, inputs) }];
-    for (const ref of images) content.push({ type: 'image', image: await imageForProvider(ctx, ref, params.provider, params.detail), detail: params.detail });
+    for (const ref of images) content.push({ type: 'image', image: await imageForProvider(ctx, ref, chat, params.detail), detail: params.detail });
     const result = await chat.chat({
-      model: resolveModel(params.provider, params.model, 'chat'),
+      model: resolveModel(params.provider, params.model, chat.defaultModel, 'chat'),
       system: params.system,
       messages: [{ role: 'user', content }],
       temperature: params.temperature,

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { BlobRef } from '../../engine/blob/ref.ts';
 import { defineNode, NodeError, type NodeContext } from '../../engine/node-sdk/define-node.ts';
-import { prepareImageForProvider, OPENAI_HIGH_DETAIL_LIMITS } from '../../engine/media/image.ts';
+import { prepareImageForProvider } from '../../engine/media/image.ts';
 import { renderPdfPages } from '../../engine/media/pdf.ts';
-import type { MediaPart } from '../../engine/providers/types.ts';
+import type { ChatCapability, MediaPart, OcrCapability } from '../../engine/providers/types.ts';
 import { imageForProvider } from '../common/media.ts';
 import { modelParam, providerParam, resolveModel } from '../common/params.ts';
 import { VERBATIM_OCR_PROMPT } from '../common/prompts.ts';
@@ -31,42 +31,50 @@ export const ocrNode = defineNode({
   execution: { startToCloseTimeout: '30m', heartbeatTimeout: '2m', retry: { maximumAttempts: 4, initialInterval: '2s' } },
   check: (_params, graph) => (graph.isConnected('images') || graph.isConnected('document') ? [] : ['connect "images" or "document".']),
   run: async (ctx, inputs, params) => {
+    const reader = readerFor(ctx, params.provider);
     const pages: string[] = [];
     const images = inputs.images ?? [];
     for (const [i, ref] of images.entries()) {
-      pages.push(await recognize(ctx, params, await imageForOcr(ctx, ref, params.provider)));
+      pages.push(await recognize(ctx, params, reader, await imageFor(ctx, reader, ref)));
       ctx.progress((i + 1) / (images.length + (inputs.document ? 1 : 0)));
     }
-    if (inputs.document) pages.push(...(await documentPages(ctx, params, inputs.document)));
+    if (inputs.document) pages.push(...(await documentPages(ctx, params, reader, inputs.document)));
     return { text: pages.join('\n\n'), pages };
   },
 });
 
-async function documentPages(ctx: NodeContext, params: Params, ref: BlobRef): Promise<string[]> {
-  if (ref.mime.startsWith('image/')) return [await recognize(ctx, params, await imageForOcr(ctx, ref, params.provider))];
+/** A provider's own OCR engine when it has one (local tesseract), else its vision chat model. */
+type Reader = { ocr: OcrCapability } | { chat: ChatCapability };
+
+function readerFor(ctx: NodeContext, provider: string): Reader {
+  return ctx.providers.offers(provider, 'ocr') ? { ocr: ctx.providers.require(provider, 'ocr') } : { chat: ctx.providers.require(provider, 'chat') };
+}
+
+async function documentPages(ctx: NodeContext, params: Params, reader: Reader, ref: BlobRef): Promise<string[]> {
+  if (ref.mime.startsWith('image/')) return [await recognize(ctx, params, reader, await imageFor(ctx, reader, ref))];
   if (ref.mime !== 'application/pdf') throw new NodeError('MEDIA_UNSUPPORTED', `OCR reads images and PDFs, not ${ref.mime}.`);
   const texts: string[] = [];
   for await (const page of renderPdfPages(await ctx.blobs.readAll(ref), { dpi: params.dpi })) {
-    const prepared = params.provider === 'local' ? { data: page.png, mime: 'image/png' } : await prepareImageForProvider(page.png, OPENAI_HIGH_DETAIL_LIMITS);
-    texts.push(await recognize(ctx, params, { data: prepared.data, mime: prepared.mime, name: `page-${page.index + 1}.png` }));
+    const prepared = 'ocr' in reader ? { data: page.png, mime: 'image/png' } : await prepareImageForProvider(page.png, reader.chat.imageLimits('high'));
+    texts.push(await recognize(ctx, params, reader, { data: prepared.data, mime: prepared.mime, name: `page-${page.index + 1}.png` }));
     ctx.heartbeat();
   }
   return texts;
 }
 
-async function imageForOcr(ctx: NodeContext, ref: BlobRef, provider: string): Promise<MediaPart> {
-  // Tesseract reads any size; vision models get the image fitted to their limits.
-  return provider === 'local' ? { data: await ctx.blobs.readAll(ref), mime: ref.mime, name: ref.name } : imageForProvider(ctx, ref, provider, 'high');
+async function imageFor(ctx: NodeContext, reader: Reader, ref: BlobRef): Promise<MediaPart> {
+  // An OCR engine reads any size; vision models get the image fitted to their limits.
+  return 'ocr' in reader ? { data: await ctx.blobs.readAll(ref), mime: ref.mime, name: ref.name } : imageForProvider(ctx, ref, reader.chat, 'high');
 }
 
-async function recognize(ctx: NodeContext, params: Params, image: MediaPart): Promise<string> {
-  if (params.provider === 'local') {
-    const result = await ctx.providers.require('local', 'ocr').recognize({ image, language: params.language, signal: ctx.signal });
+async function recognize(ctx: NodeContext, params: Params, reader: Reader, image: MediaPart): Promise<string> {
+  if ('ocr' in reader) {
+    const result = await reader.ocr.recognize({ image, language: params.language, signal: ctx.signal });
     ctx.recordUsage(result.usage);
     return result.text.trim();
   }
-  const result = await ctx.providers.require(params.provider, 'chat').chat({
-    model: resolveModel(params.provider, params.model, 'vision'),
+  const result = await reader.chat.chat({
+    model: resolveModel(params.provider, params.model, reader.chat.defaultVisionModel, 'vision'),
     temperature: 0,
     messages: [{ role: 'user', content: [{ type: 'image', image, detail: 'high' }, { type: 'text', text: VERBATIM_OCR_PROMPT }] }],
     signal: ctx.signal,

@@ -53,7 +53,7 @@ export const transcribeNode = defineNode({
           while (next < split.chunks.length) {
             const chunk = split.chunks[next++];
             const result = await stt.transcribe({
-              model: resolveModel(params.provider, params.model, 'transcribe'),
+              model: resolveModel(params.provider, params.model, stt.defaultModel, 'transcribe'),
               audio: { data: await readFile(chunk.path), mime: chunk.mime, name: `chunk-${chunk.index}.${chunk.path.split('.').pop()}` },
               language: params.language,
               prompt,
