@@ -8,9 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { TesseraError, type CodedError } from '../errors.ts';
+import type { CodedError } from '../errors.ts';
 import { loadPipelineFile } from '../pipeline/load.ts';
 import { pipelineInputs, resolveRunInputs } from '../run/inputs.ts';
 import { NODE_STATUS_QUERY, startRun } from '../run/start.ts';
@@ -27,6 +27,7 @@ import { formatError, printErrors } from './report.ts';
 import { cancelRun, INTERRUPTED_EXIT_CODE, watchInterrupt } from './interrupt.ts';
 import { indexLocalRun } from './run-index.ts';
 import { pendingRetries } from './retries.ts';
+import { runError } from '../run/run-error.ts';
 
 export interface RunOptions extends CommonOptions {
   input?: string[];
@@ -177,24 +178,6 @@ async function finalStates(handle: WorkflowHandle): Promise<Record<string, NodeS
   }
 }
 
-/** Turns a workflow failure into the coded error the user sees, naming the failing node. */
-export function runError(err: unknown): CodedError {
-  if (err instanceof WorkflowFailedError) {
-    const cause = err.cause as { name?: string; type?: string; message?: string; details?: unknown[] } | undefined;
-    if (cause?.name === 'CancelledFailure' || err.message.includes('cancel')) {
-      return { code: 'RUN_CANCELLED', message: 'The run was cancelled.' };
-    }
-    if (cause?.type === 'NODE_FAILED') {
-      const detail = (cause.details?.[0] ?? {}) as { nodeId?: string; code?: string; message?: string; details?: unknown };
-      const details = { code: detail.code, ...(detail.details !== undefined ? { details: detail.details } : {}) };
-      return { code: 'NODE_FAILED', message: cause.message ?? 'A node failed.', nodeId: detail.nodeId, details };
-    }
-    if (cause?.name === 'TimeoutFailure') return { code: 'RUN_TIMED_OUT', message: 'The run timed out.' };
-    return { code: 'NODE_FAILED', message: cause?.message ?? err.message };
-  }
-  if (err instanceof TesseraError) return err.toJSON();
-  throw err;
-}
 
 
 function formatUsage(u: UsageTotals): string {

@@ -10,7 +10,7 @@ import type { Pipeline } from '../../engine/pipeline/schema.ts';
 import { validatePipeline } from '../../engine/pipeline/validate.ts';
 import { compilePlan, type RunPipelineInput } from '../../engine/run/plan.ts';
 import { RUN_WORKFLOW, NODE_STATUS_QUERY } from '../../engine/run/start.ts';
-import { runError } from '../../engine/cli/run-command.ts';
+import { runError } from '../../engine/run/run-error.ts';
 import { startApiEnv, type ApiEnv } from '../support/api-env.ts';
 
 let env: ApiEnv;

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { NodeState, RunPipelineResult } from '../../engine/run/plan.ts';
 import { NODE_STATUS_QUERY } from '../../engine/run/start.ts';
-import { runError } from '../../engine/cli/run-command.ts';
+import { runError } from '../../engine/run/run-error.ts';
 import { restoreSpilled } from '../../engine/worker/spill.ts';
 import { createTemporalEnv, pipeline, type TemporalEnv } from '../support/temporal-env.ts';
 import { readJournal } from '../support/test-nodes.ts';

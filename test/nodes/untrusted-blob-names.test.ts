@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import type { BlobRef } from '../../engine/blob/ref.ts';
-import { runError } from '../../engine/cli/run-command.ts';
+import { runError } from '../../engine/run/run-error.ts';
 import { createProviders } from '../../engine/providers/index.ts';
 import { NODE_STATUS_QUERY } from '../../engine/run/start.ts';
 import type { NodeState, RunPipelineResult } from '../../engine/run/plan.ts';

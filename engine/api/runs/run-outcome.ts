@@ -6,7 +6,7 @@
 import type { WorkflowFailedError } from '@temporalio/client';
 import type { BlobStore } from '../../blob/store.ts';
 import type { CodedError } from '../../errors.ts';
-import { runError } from '../../cli/run-command.ts';
+import { runError } from '../../run/run-error.ts';
 import { usageTotals, type NodeState, type RunPipelineResult } from '../../run/plan.ts';
 import type { RunRecord, RunStatus } from '../../store/types.ts';
 import { recordOutputs } from './record-values.ts';
