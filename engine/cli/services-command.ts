@@ -17,6 +17,7 @@ import type { ProgressEvent } from '../worker/activities.ts';
 import { maxUploadBytes } from '../config.ts';
 import { cliContext, cliWorker, type CommonOptions } from './context.ts';
 import { apiPortInUse, assertApiPortFree, isAddressInUse } from './port-check.ts';
+import { startupBanner } from './startup-banner.ts';
 
 export interface ServicesOptions extends CommonOptions {
   pool?: string;
@@ -90,23 +91,7 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
       });
     }
 
-    const lines = [`tessera ${mode}: data folder ${ctx.settings.dataDir}`];
-    if (temporal.devServer) lines.push(`embedded Temporal server at ${temporal.address}`);
-    else if (temporal.reused) lines.push(`reusing the Temporal server already running at ${temporal.address} (not started by this command; it keeps running after Ctrl-C)`);
-    else lines.push(`Temporal at ${temporal.address}`);
-    if (temporal.uiUrl) lines.push(`Temporal UI: ${temporal.uiUrl}${authRequired ? ' (WARNING: it needs no key and shows every run\'s inputs and outputs to anyone who reaches it)' : ''}`);
-    else if (temporal.devServer && authRequired) lines.push('Temporal UI off because API keys are required (it has no access control); --ui serves it anyway');
-    if (worker) lines.push(`worker on task queue "${taskQueue}"`);
-    if (worker || api) {
-      const roots = ctx.files.roots;
-      lines.push(roots.length ? `local files: API runs may read under ${roots.join(', ')} (not the data folder)` : 'local files: API runs may not read the worker\'s disk (no --file-root)');
-    }
-    if (api) {
-      lines.push(`Editor: ${api.url}/`);
-      lines.push(`API: ${api.url}/api/v1 (OpenAPI: ${api.url}/api/v1/openapi.json)`);
-      lines.push(authRequired ? 'API keys required (create one: tessera keys create <name>)' : 'API keys NOT required: auth is off because the API is bound to 127.0.0.1 only');
-    }
-    process.stderr.write(`${lines.join('\n')}\nready\n`);
+    process.stderr.write(startupBanner({ mode, ctx, temporal, authRequired, worker: worker ? { taskQueue, providers } : undefined, api, host }));
 
     await new Promise<void>((resolve) => {
       const stop = () => resolve();

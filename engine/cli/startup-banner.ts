@@ -1,0 +1,73 @@
+/**
+ * What `tessera dev` / `serve` / `worker` print once they are up: where everything is (as URLs a terminal
+ * makes clickable, never 0.0.0.0), which providers the worker has, what is missing (ffmpeg), and a first
+ * command to try. The last line is "ready", which scripts and tests wait for.
+ */
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import type { ApiServer } from '../api/server.ts';
+import type { Providers } from '../providers/types.ts';
+import type { TemporalHandle } from '../temporal/connect.ts';
+import type { CliContext } from './context.ts';
+
+export interface BannerFacts {
+  mode: 'worker' | 'serve' | 'dev';
+  ctx: CliContext;
+  temporal: TemporalHandle;
+  authRequired: boolean;
+  /** Set when a worker runs in this process. */
+  worker?: { taskQueue: string; providers?: Providers };
+  api?: ApiServer;
+  host: string;
+}
+
+export function startupBanner(f: BannerFacts): string {
+  const lines = [`tessera ${f.mode}: data folder ${f.ctx.settings.dataDir}`];
+  const { temporal } = f;
+  if (temporal.devServer) lines.push(`embedded Temporal server at ${temporal.address}`);
+  else if (temporal.reused) lines.push(`reusing the Temporal server already running at ${temporal.address} (not started by this command; it keeps running after Ctrl-C)`);
+  else lines.push(`Temporal at ${temporal.address}`);
+  if (temporal.uiUrl) lines.push(`Temporal UI: ${temporal.uiUrl}${f.authRequired ? ' (WARNING: it needs no key and shows every run\'s inputs and outputs to anyone who reaches it)' : ''}`);
+  else if (temporal.devServer && f.authRequired) lines.push('Temporal UI off because API keys are required (it has no access control); --ui serves it anyway');
+  if (f.worker) {
+    const names = f.worker.providers?.names() ?? [];
+    lines.push(`worker on task queue "${f.worker.taskQueue}"; providers: ${names.join(', ') || 'none'} (keys come from this process's environment)`);
+    if (!findExecutable(process.env.FFMPEG_PATH || 'ffmpeg')) {
+      lines.push('WARNING: ffmpeg not found, so transcribe will fail: apt-get install ffmpeg, or set FFMPEG_PATH and FFPROBE_PATH');
+    }
+  }
+  if (f.worker || f.api) {
+    const roots = f.ctx.files.roots;
+    lines.push(roots.length ? `local files: API runs may read under ${roots.join(', ')} (not the data folder)` : 'local files: API runs may not read the worker\'s disk (no --file-root)');
+  }
+  if (f.api) {
+    const url = browsable(f.api.url, f.host);
+    const everywhere = url === f.api.url ? '' : ` (listening on ${f.host}: every interface)`;
+    lines.push(`Editor: ${url}/${everywhere}`);
+    lines.push(`API: ${url}/api/v1 (OpenAPI: ${url}/api/v1/openapi.json)`);
+    lines.push(f.authRequired ? 'API keys required (create one: tessera keys create <name>)' : 'API keys NOT required: auth is off because the API is bound to 127.0.0.1 only');
+  }
+  if (f.mode === 'dev') lines.push('try: npx tessera run examples/greeting.pipeline.json -i who=Ada');
+  return `${lines.join('\n')}\nready\n`;
+}
+
+/** An address to open: a wildcard bind address is reachable at loopback, not at 0.0.0.0 or [::]. */
+function browsable(url: string, host: string): string {
+  if (host !== '0.0.0.0' && host !== '::') return url;
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  return u.origin;
+}
+
+/** A command on PATH (or a path) that can be executed. */
+function findExecutable(command: string): string | undefined {
+  const candidates = command.includes('/') ? [command] : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, command));
+  return candidates.find((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
