@@ -1,9 +1,11 @@
 /**
  * Bundling workflow code with webpack takes seconds, so the bundle is cached in the data folder, keyed
- * by a hash of the workflow sources and the SDK version; a CLI run reuses it.
+ * by a hash of the workflow sources and the installed versions of the SDK packages that go into or
+ * build the bundle (an `npm update` of the SDK makes a new bundle); a CLI run reuses it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,10 +13,20 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 
 export const WORKFLOWS_DIR = fileURLToPath(new URL('../../workflows/', import.meta.url));
 const WORKFLOWS_ENTRY = path.join(WORKFLOWS_DIR, 'index.ts');
-const SDK_VERSION = '1.24.0';
+/** The packages whose code is bundled with the workflow, or that bundle it. */
+const BUNDLED_PACKAGES = ['@temporalio/workflow', '@temporalio/common', '@temporalio/worker'];
+const require = createRequire(import.meta.url);
+
+/** "name@version" of each bundled package as installed (read from its package.json, not a constant). */
+export function installedSdkVersions(): string[] {
+  return BUNDLED_PACKAGES.map((name) => {
+    const manifest = JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string };
+    return `${name}@${manifest.version}`;
+  });
+}
 
 export async function loadWorkflowBundle(cacheDir: string): Promise<{ code: string }> {
-  const hash = createHash('sha256').update(SDK_VERSION);
+  const hash = createHash('sha256').update(installedSdkVersions().join('\n'));
   for (const file of (await readdir(WORKFLOWS_DIR)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort()) {
     hash.update(file).update(await readFile(path.join(WORKFLOWS_DIR, file)));
   }

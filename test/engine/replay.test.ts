@@ -1,6 +1,7 @@
 /**
- * Determinism guard: histories recorded from earlier versions of the workflow must replay against the
- * current workflow code without a non-determinism error.
+ * Determinism guard: the histories recorded from every earlier revision of the workflow (one folder per
+ * revision under test/fixtures/histories/) must replay against the current workflow code without a
+ * non-determinism error, so runs started by an older version survive an upgrade of the workers.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -10,17 +11,21 @@ import { loadWorkflowBundle } from '../../engine/worker/workflow-bundle.ts';
 import { ensureTemporalRuntime } from '../../engine/worker/runtime.ts';
 import { BUNDLE_CACHE } from '../support/temporal-env.ts';
 
-const dir = new URL('../fixtures/histories/', import.meta.url);
-const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+const root = new URL('../fixtures/histories/', import.meta.url);
+const revisions = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+const histories = revisions.flatMap((revision) =>
+  readdirSync(new URL(`${revision}/`, root)).filter((f) => f.endsWith('.json')).map((file) => ({ revision, file })),
+);
 
-test('recorded histories exist', () => {
-  assert.ok(files.length >= 2, 'run scripts/record-histories.ts to record them');
+test('recorded histories exist for more than one workflow revision', () => {
+  assert.ok(revisions.length >= 2 && histories.length >= 4, 'record them with scripts/record-histories.ts <revision>');
+  assert.deepEqual(readdirSync(root).filter((f) => f.endsWith('.json')), [], 'histories live in revision folders');
 });
 
-for (const file of files) {
-  test(`history ${file} replays against the current workflow`, async () => {
+for (const { revision, file } of histories) {
+  test(`history ${revision}/${file} replays against the current workflow`, async () => {
     ensureTemporalRuntime();
-    const history = JSON.parse(readFileSync(new URL(file, dir), 'utf8'));
-    await Worker.runReplayHistory({ workflowBundle: await loadWorkflowBundle(BUNDLE_CACHE), replayName: file }, history);
+    const history = JSON.parse(readFileSync(new URL(`${revision}/${file}`, root), 'utf8'));
+    await Worker.runReplayHistory({ workflowBundle: await loadWorkflowBundle(BUNDLE_CACHE), replayName: `${revision}/${file}` }, history);
   });
 }

@@ -34,4 +34,18 @@ export const recordedPipelines: { name: string; doc: unknown; inputs: Record<str
     inputs: {},
     fails: true,
   },
+  {
+    // A node error with details and a code its definition never retries (the details ride in the failure).
+    name: 'node-error-details',
+    doc: pipeline(
+      'node-error-details',
+      [
+        { id: 'q', type: 'test-quota', params: {} },
+        { id: 'o', type: 'output', params: { name: 'o' } },
+      ],
+      ['q.out->o.value'],
+    ),
+    inputs: {},
+    fails: true,
+  },
 ];
