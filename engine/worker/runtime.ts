@@ -14,7 +14,14 @@ export function ensureTemporalRuntime(): void {
     // No shutdownSignals: Tessera's commands handle SIGINT/SIGTERM themselves. With the SDK's default the
     // first Ctrl-C stopped every worker at once, so a run whose only worker was the CLI could never
     // finish its cancellation, and the command's own shutdown then failed with "Not running".
-    Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
+    // Core (Rust) logs are forwarded into the same logger at the same level: by default the SDK prints
+    // them straight to the console from WARN up, whatever the logger's level, which broke into the
+    // CLI's progress display and the dev console.
+    Runtime.install({
+      logger: new DefaultLogger(level),
+      shutdownSignals: [],
+      telemetryOptions: { logging: { forward: {}, filter: { core: level, other: level } } },
+    });
   } catch {
     // Already installed by the embedding application; keep its settings.
   }
