@@ -1,4 +1,4 @@
-import { fileTypeFromBuffer } from 'file-type';
+import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
 import type { BlobRef } from './ref.ts';
 import type { BlobStore } from './store.ts';
 
@@ -36,4 +36,21 @@ export async function sniffStored(blobs: BlobStore, ref: Pick<BlobRef, 'sha256'>
   const chunks: Buffer[] = [];
   for await (const chunk of await blobs.get(ref, { start: 0, end: SNIFF_BYTES - 1 })) chunks.push(chunk as Buffer);
   return sniffMime(Buffer.concat(chunks));
+}
+
+/** A binary format found by its magic numbers: file-type's extension ("png", "mp3", "pdf") and media type. */
+export interface SniffedType {
+  ext: string;
+  mime: string;
+}
+
+/** Media types come from the bytes, never from file names or declared types. */
+export async function sniffBuffer(bytes: Uint8Array): Promise<SniffedType | undefined> {
+  const found = await fileTypeFromBuffer(bytes);
+  return found ? { ext: found.ext, mime: found.mime } : undefined;
+}
+
+export async function sniffFile(file: string): Promise<SniffedType | undefined> {
+  const found = await fileTypeFromFile(file);
+  return found ? { ext: found.ext, mime: found.mime } : undefined;
 }

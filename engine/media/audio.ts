@@ -7,7 +7,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { chunkLimitSec, planChunks, type PlannedChunk, type Silence } from './audio-plan.ts';
 import { mediaError } from './errors.ts';
-import { sniffFile } from './sniff.ts';
+import { mediaKindAccepts } from '../blob/media-kind.ts';
+import { sniffFile } from '../blob/sniff.ts';
 import { makeTempDir } from './temp.ts';
 import { defaultTools, runTool, type MediaTools } from './tools.ts';
 
@@ -15,7 +16,8 @@ export { chunkLimitSec, planChunks, type ChunkPlanOptions, type PlannedChunk, ty
 export { stitchTranscripts, type ChunkTranscript, type StitchedTranscript } from './transcript-stitch.ts';
 
 /** file-type extensions accepted as audio (mp4/webm only when they hold an audio stream). */
-const AUDIO_EXTS = new Set(['wav', 'mp3', 'm4a', 'mp4', 'aac', 'ogg', 'oga', 'opus', 'webm', 'flac']);
+/** For messages: the formats people usually have; ffmpeg reads any audio the media-kind rule lets in. */
+const AUDIO_FORMATS = 'wav, mp3, m4a, aac, ogg, opus, webm, flac, mka';
 
 export interface AudioInfo {
   /** Container, from the bytes: wav, mp3, m4a, ogg, webm, flac, ... */
@@ -36,8 +38,9 @@ export interface ToolOptions {
 export async function probeAudio(file: string, options: ToolOptions = {}): Promise<AudioInfo> {
   const tools = options.tools ?? defaultTools();
   const sniffed = await sniffFile(file);
-  if (!sniffed) throw mediaError('MEDIA_UNSUPPORTED', `The data is not audio in a recognised format (${[...AUDIO_EXTS].join(', ')}).`);
-  if (!AUDIO_EXTS.has(sniffed.ext)) {
+  if (!sniffed) throw mediaError('MEDIA_UNSUPPORTED', `The data is not audio in a recognised format (${AUDIO_FORMATS}).`);
+  // The one media-kind rule (the upload endpoint and run inputs use it too): what passed there passes here.
+  if (!mediaKindAccepts('audio', sniffed.mime)) {
     throw mediaError('MEDIA_UNSUPPORTED', `Expected audio but the data is ${sniffed.mime}.`, { mime: sniffed.mime });
   }
   const lines: string[] = [];

@@ -5,7 +5,8 @@
  */
 import sharp from 'sharp';
 import { mediaError, reason } from './errors.ts';
-import { sniffBuffer } from './sniff.ts';
+import { mediaKindAccepts } from '../blob/media-kind.ts';
+import { sniffBuffer } from '../blob/sniff.ts';
 
 export type { ImageLimits, ProviderImageFormat } from '../providers/image-limits.ts';
 export { ANTHROPIC_IMAGE_LIMITS, OPENAI_HIGH_DETAIL_LIMITS, OPENAI_LOW_DETAIL_LIMITS } from '../providers/image-limits.ts';
@@ -48,7 +49,7 @@ export async function inspectImage(input: Uint8Array): Promise<ImageInfo> {
   if (!sniffed) {
     throw mediaError('MEDIA_UNSUPPORTED', 'The data is not an image in any recognised format (PNG, JPEG, WebP, GIF, TIFF, AVIF).');
   }
-  if (!sniffed.mime.startsWith('image/')) {
+  if (!mediaKindAccepts('image', sniffed.mime)) {
     throw mediaError('MEDIA_UNSUPPORTED', `Expected an image but the data is ${sniffed.mime}.`, { mime: sniffed.mime });
   }
   if (!DECODABLE.has(sniffed.ext)) {

@@ -5,7 +5,7 @@
  */
 import type * as Mupdf from 'mupdf';
 import { mediaError, reason } from './errors.ts';
-import { sniffBuffer } from './sniff.ts';
+import { sniffBuffer } from '../blob/sniff.ts';
 
 export interface PdfRenderOptions {
   /** Dots per inch (PDF user space is 72 per inch). Default 150: legible for OCR and vision models. */

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { sniffFile } from './sniff.ts';
+import { sniffFile } from '../blob/sniff.ts';
 
 export interface TempDir {
   path: string;

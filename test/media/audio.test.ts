@@ -58,6 +58,19 @@ test('probe: format and duration come from the content, not the name', async () 
   }
 });
 
+test('audio the upload rule accepts (Matroska audio, AIFF) is probed too: one media-kind rule everywhere', async () => {
+  const { mediaKindAccepts } = await import('../../engine/blob/media-kind.ts');
+  const { sniffFile } = await import('../../engine/blob/sniff.ts');
+  for (const [name, args] of [['speech.mka', ['-c:a', 'libopus', '-f', 'matroska']], ['speech.aiff', ['-f', 'aiff']]] as const) {
+    const file = path.join(dir, name);
+    ffmpeg('-t', '2', '-i', wav, ...args, file);
+    const sniffed = await sniffFile(file);
+    assert.ok(sniffed && mediaKindAccepts('audio', sniffed.mime), `${name} is audio for uploads and run inputs (${sniffed?.mime})`);
+    const probed = await probeAudio(file);
+    assert.ok(Math.abs(probed.durationSec - 2) < 0.1, `${name}: ${probed.durationSec} s`);
+  }
+});
+
 test('a streamed WebM recording without a duration header (as browsers record) is measured by decoding', async () => {
   // Written to a pipe, the muxer cannot go back to fill in the duration, exactly like MediaRecorder output.
   const webm = execFileSync('ffmpeg', ['-v', 'error', '-t', '5', '-i', wav, '-c:a', 'libopus', '-f', 'webm', '-'], { maxBuffer: 1 << 24 });
