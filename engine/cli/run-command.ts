@@ -15,7 +15,7 @@ import { loadPipelineFile } from '../pipeline/load.ts';
 import { pipelineInputs, resolveRunInputs } from '../run/inputs.ts';
 import { NODE_STATUS_QUERY, startRun } from '../run/start.ts';
 import type { NodeState, RunPipelineInput, RunPipelineResult } from '../run/plan.ts';
-import { compilePlan, usageTotals, type UsageTotals } from '../run/plan.ts';
+import { compilePlan, usageTotals } from '../run/plan.ts';
 import { connectTemporal, type TemporalHandle } from '../temporal/connect.ts';
 import { restoreSpilled } from '../worker/spill.ts';
 import { terminateLocalOcr } from '../media/ocr-local.ts';
@@ -27,6 +27,7 @@ import { formatError, printErrors } from './report.ts';
 import { cancelRun, INTERRUPTED_EXIT_CODE, watchInterrupt } from './interrupt.ts';
 import { indexLocalRun } from './run-index.ts';
 import { pendingRetries } from './retries.ts';
+import { usageLine } from './usage-line.ts';
 import { runError } from '../run/run-error.ts';
 
 export interface RunOptions extends CommonOptions {
@@ -145,7 +146,8 @@ async function printSuccess(runId: string, result: RunPipelineResult, ctx: CliCo
   if (options.json) process.stdout.write(JSON.stringify({ runId, status: 'succeeded', outputs, usage }) + '\n');
   else {
     process.stdout.write(`${formatOutputs(outputs)}\n`);
-    if (usage.calls) process.stderr.write(`usage: ${formatUsage(usage)}\n`);
+    const line = usageLine(result.nodes);
+    if (line) process.stderr.write(`usage: ${line}\n`);
   }
   return 0;
 }
@@ -179,12 +181,3 @@ async function finalStates(handle: WorkflowHandle): Promise<Record<string, NodeS
 }
 
 
-
-function formatUsage(u: UsageTotals): string {
-  const parts = [`${u.calls} provider call${u.calls === 1 ? '' : 's'}`];
-  if (u.inputTokens || u.outputTokens) parts.push(`${u.inputTokens} input + ${u.outputTokens} output tokens`);
-  if (u.audioSeconds) parts.push(`${u.audioSeconds.toFixed(1)} s audio`);
-  if (u.images) parts.push(`${u.images} images`);
-  parts.push(`estimated $${u.costUsd.toFixed(4)}`);
-  return parts.join(', ');
-}
