@@ -76,6 +76,7 @@ async function measure(page: Page, url: string, n: number, e: number): Promise<R
     check();
   })`)) as number;
   const after = await metric();
+  log(`phases: ${await page.evaluate(`JSON.stringify(performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime)]).concat([['domContentLoaded', Math.round(performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd)]]).concat(performance.getEntriesByType('resource').filter((r) => r.name.includes('/api/')).map((r) => [r.name.split('/api/v1')[1], Math.round(r.startTime), Math.round(r.responseEnd)])))`)}`);
   await page.waitForTimeout(500);
   const canvas = (await page.locator('[data-testid=canvas]').boundingBox())!;
   const cx = canvas.x + canvas.width / 2;

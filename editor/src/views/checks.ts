@@ -49,6 +49,11 @@ export function useChecks(delayMs = 350) {
       clearTimeout(timer);
       timer = setTimeout(() => void run(doc), immediately ? 0 : delayMs);
     },
+    /** Checks `doc` now; resolves when the answers are in (the first draw waits for the ports). */
+    now(doc: Pipeline): Promise<void> {
+      clearTimeout(timer);
+      return run(doc);
+    },
     portsOf(node: PipelineNode): NodePorts | undefined {
       return state.ports.get(signature(node));
     },
