@@ -40,6 +40,13 @@ export interface ActivityDeps {
   onProgress?: (event: ProgressEvent) => void;
 }
 
+/**
+ * Blobs are stored before a run starts (by the API or the CLI), so one missing on a worker means that the
+ * worker reads another blob store: an API and workers with separate data folders.
+ */
+const NOT_SHARED =
+  'It is not in this worker\'s blob store: the API (or CLI) that stored it and every worker must share one blob store, the blobs/ folder of the same data folder (TESSERA_DATA_DIR, --data-dir).';
+
 export function createActivities(deps: ActivityDeps) {
   return {
     async runNode(request: RunNodeRequest): Promise<RunNodeResult> {
@@ -105,7 +112,7 @@ export function createActivities(deps: ActivityDeps) {
         // The same value would be as large on every attempt: not retried.
         if (err instanceof ValueTooLargeError) return fail('VALUE_TOO_LARGE', err.message);
         // Catalogue errors (a missing blob, a bad param) are the request's fault: retrying cannot fix them.
-        if (err instanceof TesseraError) return fail(err.code, err.message, false);
+        if (err instanceof TesseraError) return fail(err.code, err.code === 'BLOB_NOT_FOUND' ? `${err.message} ${NOT_SHARED}` : err.message, false);
         if (err instanceof ApplicationFailure) throw err;
         log.warn({ err }, 'node attempt failed');
         return fail('NODE_ERROR', (err as Error)?.message ?? String(err), true);

@@ -54,7 +54,8 @@ export interface TemporalEnv {
   blobs: FsBlobStore;
   dir: string;
   taskQueue: string;
-  startWorker(options?: { files?: FilePolicy; providers?: Providers }): Promise<{ worker: Worker; running: Promise<void> }>;
+  /** `blobs`: a blob store other than the env's (a worker with a data folder of its own). */
+  startWorker(options?: { files?: FilePolicy; providers?: Providers; blobs?: FsBlobStore }): Promise<{ worker: Worker; running: Promise<void> }>;
   validate(doc: unknown): ValidPipeline;
   /** Starts a run as the local CLI would (origin 'cli') unless another origin is given. */
   start(doc: unknown, inputs?: Record<string, unknown>, origin?: RunOrigin): ReturnType<typeof startRun>;
