@@ -124,6 +124,14 @@ test('(b) an incompatible connection is refused with its reason, and none is cre
   await editor.setParam('kind', 'audio');
   await editor.connect(`${input}.value`, `${stt}.audio`);
   assert.deepEqual((await editor.document()).edges, [{ from: `${input}.value`, to: `${stt}.audio` }]);
+
+  // Changing the input's kind back to text leaves the edge in the file, flagged on the canvas and by the API.
+  await editor.select(input);
+  await editor.setParam('kind', 'text');
+  await page.locator('[data-testid=connection].bad').waitFor();
+  assert.deepEqual((await editor.document()).edges, [{ from: `${input}.value`, to: `${stt}.audio` }]);
+  assert.ok((await editor.errors()).some((e) => e.code === 'INCOMPATIBLE_PORTS'));
+  await screenshot(page, 'b-flagged-edge');
   await page.close();
 });
 
@@ -132,13 +140,29 @@ test('(c) a validation error appears on the node it names and disappears when fi
   const editor = new EditorPage(page, server.url);
   await editor.open('/new');
   await editor.fixView();
-  const id = await editor.dragNodeType('text-template', 100, 100);
+  // This time through the search-to-add box (double-click on the empty canvas).
+  const origin = await editor.canvasOrigin();
+  await page.mouse.dblclick(origin.x + 150, origin.y + 150);
+  await page.locator('[data-testid=quick-add] input').fill('templ');
+  await page.keyboard.press('Enter');
+  await page.locator('[data-node-id="text-template"]').waitFor();
+  const id = 'text-template';
+  await editor.settled();
   const problem = page.locator(`[data-node-id="${id}"] [data-testid=node-problem]`);
   await problem.waitFor();
   assert.match(await problem.innerText(), /template/);
   assert.ok((await editor.errors()).some((e) => e.code === 'PARAMS_INVALID' && e.nodeId === id));
   assert.match(await page.locator('[data-testid=problems]').innerText(), /PARAMS_INVALID/);
   await screenshot(page, 'c1-invalid');
+
+  // Clicking the problem selects its node; saving is refused by the API with the code shown.
+  await page.locator('[data-testid=problem]').first().click();
+  await page.waitForFunction((nodeId) => (window as unknown as { tesseraEditor: { selection(): string[] } }).tesseraEditor.selection().join() === nodeId, id);
+  await page.locator('[data-testid=save]').click();
+  const apiError = page.locator('[data-testid=api-error]');
+  await apiError.waitFor();
+  assert.match(await apiError.innerText(), /PARAMS_INVALID/);
+  await apiError.locator('button').click();
 
   await editor.select(id);
   await editor.setParam('template', 'Hello');
@@ -152,6 +176,17 @@ test('(c) a validation error appears on the node it names and disappears when fi
   await page.locator(`[data-socket="${id}.who"]`).waitFor();
   await problem.waitFor();
   assert.ok((await editor.errors()).some((e) => e.nodeId === id && e.code === 'REQUIRED_INPUT_MISSING'));
+
+  // Leaving with unsaved changes asks first; saying no stays on the canvas.
+  let question = '';
+  page.once('dialog', (dialog) => {
+    question = dialog.message();
+    void dialog.dismiss();
+  });
+  await page.locator('[data-testid=back]').click();
+  assert.match(question, /unsaved changes/);
+  assert.match(page.url(), /\/new$/);
+  await page.locator('[data-testid=canvas]').waitFor();
   await page.close();
 });
 
