@@ -4,7 +4,6 @@
  * level (one retry layer) and a check that API keys never reach history, logs or the data folder.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,6 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import sharp from 'sharp';
 import { contentMarker, startFakeProviders, type FakeProviders, type RecordedRequest } from '../support/fake-provider-server.ts';
 import { startDev, tessera, type CliResult, type DevProcess } from '../support/cli.ts';
+import { speechWav } from '../support/speech.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-'));
 const OPENAI_KEY = `sk-tessera-e2e-${randomBytes(12).toString('hex')}`;
@@ -67,7 +67,7 @@ describe('example pipelines', () => {
   test('voice-note-to-summary: transcribe with the clinical prompt, extract clinical JSON, summarise', async () => {
     fake.reset();
     const wav = path.join(dir, 'note.wav');
-    execFileSync('espeak-ng', ['-w', wav, 'Patient reports headaches. Start metformin five hundred milligrams twice daily. Review in two weeks.']);
+    speechWav('voice-note', wav);
     const transcript = 'Patient reports headaches. Start metformin 500 mg twice daily. Review in two weeks.';
     const fields = {
       medications: [{ name: 'metformin', dose: '500 mg', frequency: 'twice daily' }],

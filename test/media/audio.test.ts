@@ -1,20 +1,19 @@
 /**
- * Real audio through Debian's ffmpeg: a minute of speech made with espeak-ng, probed, scanned for
+ * Real audio through Debian's ffmpeg: a minute of speech (an espeak-ng recording, test/fixtures/speech), probed, scanned for
  * silences and cut into chunks under a 20 s limit.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { detectSilences, probeAudio, splitAudio, type Silence, type SplitAudio } from '../../engine/media/audio.ts';
 import { writeTempFile } from '../../engine/media/temp.ts';
 import { rejectsWithCode } from './helpers.ts';
-import { CLINIC_PARAGRAPHS } from '../support/fixtures.ts';
+import { speechWav } from '../support/speech.ts';
 
-const PARAGRAPHS = CLINIC_PARAGRAPHS;
 
 let dir: string;
 let wav: string;
@@ -23,8 +22,7 @@ let split: SplitAudio | undefined;
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'tessera-audio-test-'));
   wav = path.join(dir, 'speech.wav');
-  await writeFile(path.join(dir, 'speech.txt'), PARAGRAPHS.join('\n\n'));
-  execFileSync('espeak-ng', ['-s', '150', '-w', wav, '-f', path.join(dir, 'speech.txt')]);
+  speechWav('clinic-150', wav);
 });
 after(async () => {
   await split?.dispose();

@@ -5,7 +5,7 @@
  */
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,11 +15,10 @@ import { transcribeNode } from '../../nodes/transcribe/index.ts';
 import type { RecordedRequest } from '../support/fake-provider-server.ts';
 import { nodeError, runNode, startNodeEnv, type NodeEnv } from '../support/node-harness.ts';
 import { solid } from '../media/helpers.ts';
-import { CLINIC_PARAGRAPHS } from '../support/fixtures.ts';
+import { speechWav } from '../support/speech.ts';
 
 const run = promisify(execFile);
 
-const PARAGRAPHS = CLINIC_PARAGRAPHS;
 const CLINICAL_PROMPT = 'This is a clinical consultation. Medical terminology should be preserved accurately.';
 
 let env: NodeEnv;
@@ -40,10 +39,9 @@ async function durationOf(data: Buffer, name = 'probe.bin'): Promise<number> {
 before(async () => {
   env = await startNodeEnv();
   dir = await mkdtemp(path.join(os.tmpdir(), 'tessera-transcribe-test-'));
-  await writeFile(path.join(dir, 'long.txt'), PARAGRAPHS.join('\n\n'));
-  // About 70 s of speech with sentence pauses (silences to cut at).
-  execFileSync('espeak-ng', ['-s', '140', '-w', path.join(dir, 'long.wav'), '-f', path.join(dir, 'long.txt')]);
-  execFileSync('espeak-ng', ['-s', '150', '-w', path.join(dir, 'short.wav'), 'Take two tablets twice daily with food.']);
+  // About 70 s of speech with sentence pauses (silences to cut at), and one short sentence.
+  speechWav('clinic-140', path.join(dir, 'long.wav'));
+  speechWav('tablets', path.join(dir, 'short.wav'));
   const long = await readFile(path.join(dir, 'long.wav'));
   const short = await readFile(path.join(dir, 'short.wav'));
   longSeconds = await durationOf(long, 'long.wav');
