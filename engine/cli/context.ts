@@ -1,20 +1,20 @@
-/** What every CLI command needs: settings, a registry with plugins, the blob store and a logger. */
+/**
+ * What every CLI command needs: settings, a registry with plugins, the blob store and a logger. What only
+ * a worker needs (provider SDKs, offline OCR, the Temporal worker, the vector store) is loaded when a
+ * worker is about to start, so `validate` and `nodes` do not pay for it.
+ */
 import { createRegistry } from '../../nodes/index.ts';
 import { FsBlobStore } from '../blob/fs-store.ts';
 import { dataPaths, loadSettings, type Settings } from '../config.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
 import { loadPlugins } from '../plugins.ts';
-import { SqliteVectorStore } from '../vector/sqlite-store.ts';
 import type { VectorStore } from '../vector/store.ts';
-import { createProviders, ProvidersConfigError } from '../providers/index.ts';
 import type { Providers } from '../providers/types.ts';
-import { createLocalProvider } from '../media/ocr-local.ts';
 import { TesseraError } from '../errors.ts';
 import type { Worker } from '@temporalio/worker';
 import type { TemporalHandle } from '../temporal/connect.ts';
 import type { ProgressEvent } from '../worker/activities.ts';
-import { createWorker } from '../worker/create-worker.ts';
 import { filePolicy, type FilePolicy } from '../files/policy.ts';
 
 export interface CommonOptions {
@@ -29,13 +29,14 @@ export interface CliContext {
   settings: Settings;
   registry: NodeRegistry;
   blobs: FsBlobStore;
-  vectors: VectorStore;
+  /** The vector store (opened by the first worker); undefined until then. */
+  vectors?: VectorStore;
   log: Logger;
   paths: ReturnType<typeof dataPaths>;
   /** What runs that do not come from the local CLI may read: the roots, never the data folder. */
   files: FilePolicy;
   /** The worker's AI providers, from the environment (read when a worker is about to start). */
-  loadProviders(): Providers;
+  loadProviders(): Promise<Providers>;
 }
 
 export async function cliContext(options: CommonOptions): Promise<CliContext> {
@@ -47,14 +48,14 @@ export async function cliContext(options: CommonOptions): Promise<CliContext> {
     files: filePolicy(settings.fileRoots, settings.dataDir),
     registry: createRegistry(await loadPlugins(options.plugin ?? [])),
     blobs: new FsBlobStore(paths.blobs),
-    vectors: new SqliteVectorStore(paths.vectors),
     log: createLogger(),
     loadProviders,
   };
 }
 
 /** Providers from the standard variables and TESSERA_PROVIDERS_FILE, plus the offline tesseract OCR. */
-export function loadProviders(env: NodeJS.ProcessEnv = process.env): Providers {
+export async function loadProviders(env: NodeJS.ProcessEnv = process.env): Promise<Providers> {
+  const [{ createProviders, ProvidersConfigError }, { createLocalProvider }] = await Promise.all([import('../providers/index.ts'), import('../media/ocr-local.ts')]);
   try {
     return createProviders(env, env.TESSERA_PROVIDERS_FILE, [createLocalProvider()]);
   } catch (err) {
@@ -69,6 +70,8 @@ export async function cliWorker(
   temporal: TemporalHandle,
   options: { taskQueue: string; providers?: Providers; activitiesOnly: boolean; onProgress?: (e: ProgressEvent) => void },
 ): Promise<Worker> {
+  const [{ createWorker }, { SqliteVectorStore }] = await Promise.all([import('../worker/create-worker.ts'), import('../vector/sqlite-store.ts')]);
+  ctx.vectors ??= new SqliteVectorStore(ctx.paths.vectors);
   return createWorker({
     connection: await temporal.workerConnection(),
     namespace: temporal.namespace,

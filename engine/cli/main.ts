@@ -2,12 +2,18 @@
 import { Command, CommanderError } from 'commander';
 import { TesseraError } from '../errors.ts';
 import { formatError } from './report.ts';
-import { runCommand } from './run-command.ts';
-import { remoteRun } from './remote-run.ts';
-import { validateCommand } from './validate-command.ts';
-import { servicesCommand } from './services-command.ts';
-import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './keys-command.ts';
-import { nodesCommand } from './nodes-command.ts';
+
+// Each command's module is loaded only when that command runs: `--help` or `validate` must not pay for
+// the Temporal SDK, the HTTP server or the provider SDKs that `run` and `dev` need.
+const runCommand = async (...a: Parameters<typeof import('./run-command.ts').runCommand>) => (await import('./run-command.ts')).runCommand(...a);
+const remoteRun = async (...a: Parameters<typeof import('./remote-run.ts').remoteRun>) => (await import('./remote-run.ts')).remoteRun(...a);
+const validateCommand = async (...a: Parameters<typeof import('./validate-command.ts').validateCommand>) => (await import('./validate-command.ts')).validateCommand(...a);
+const servicesCommand = async (...a: Parameters<typeof import('./services-command.ts').servicesCommand>) => (await import('./services-command.ts')).servicesCommand(...a);
+const keys = () => import('./keys-command.ts');
+const keysCreateCommand = async (...a: Parameters<typeof import('./keys-command.ts').keysCreateCommand>) => (await keys()).keysCreateCommand(...a);
+const keysListCommand = async (...a: Parameters<typeof import('./keys-command.ts').keysListCommand>) => (await keys()).keysListCommand(...a);
+const keysRevokeCommand = async (...a: Parameters<typeof import('./keys-command.ts').keysRevokeCommand>) => (await keys()).keysRevokeCommand(...a);
+const nodesCommand = async (...a: Parameters<typeof import('./nodes-command.ts').nodesCommand>) => (await import('./nodes-command.ts')).nodesCommand(...a);
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

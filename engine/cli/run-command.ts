@@ -52,11 +52,17 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
   const resolved = resolveRunInputs(loaded.value, given);
   if (!resolved.ok) return fail(resolved.errors);
 
-  const providers = ctx.loadProviders();
+  // On a terminal, say what the first seconds are spent on (the lines stay out of logs and --json).
+  const status = (line: string) => {
+    if (process.stderr.isTTY && !options.json) process.stderr.write(`${line}\n`);
+  };
+  status(`connecting to Temporal${ctx.settings.temporal.address ? ` at ${ctx.settings.temporal.address}` : ` on 127.0.0.1:${ctx.settings.temporal.port} (or starting one)`} ...`);
+  const providers = await ctx.loadProviders();
   const temporal = await connectTemporal(ctx.settings.temporal, { dbFile: ctx.paths.temporalDb, ui: false });
   let view: ProgressView | undefined;
   const workers: Worker[] = [];
   try {
+    status('starting a worker in this process ...');
     const taskQueue = options.sharedQueue ? ctx.settings.taskQueue : `${ctx.settings.taskQueue}-cli-${randomBytes(4).toString('hex')}`;
     // Serve every task queue the plan uses, so nodes in other pools also run locally.
     const queues = new Set(compilePlan(loaded.value, taskQueue).nodes.map((n) => n.activity.taskQueue));
@@ -118,7 +124,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
     view?.stop();
     await temporal.close();
     await terminateLocalOcr();
-    ctx.vectors.close();
+    ctx.vectors?.close();
   }
 }
 

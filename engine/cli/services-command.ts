@@ -44,7 +44,7 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
   const envAuth = process.env.TESSERA_AUTH === 'off' ? false : process.env.TESSERA_AUTH === 'on' ? true : undefined;
   // The local start command runs without keys on loopback; `serve` and any other address require them.
   const authRequired = options.auth ?? envAuth ?? !(mode === 'dev' && isLoopback(host));
-  const providers = runWorker ? ctx.loadProviders() : undefined;
+  const providers = runWorker ? await ctx.loadProviders() : undefined;
   if (runApi) await assertApiPortFree(host, port);
 
   // The Temporal UI shows every workflow's inputs and outputs to whoever reaches its port, with no key:
@@ -111,7 +111,7 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
     await store?.close();
     await temporal.close();
     await terminateLocalOcr();
-    ctx.vectors.close();
+    ctx.vectors?.close();
   }
 }
 

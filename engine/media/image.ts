@@ -3,7 +3,7 @@
  * provider accepts (formats, pixel sizes, bytes). An image that already fits is passed through
  * untouched, so nothing is recompressed without need.
  */
-import sharp from 'sharp';
+import { loadSharp } from './sharp.ts';
 import { mediaError, reason } from './errors.ts';
 import { mediaKindAccepts } from '../blob/media-kind.ts';
 import { sniffBuffer } from '../blob/sniff.ts';
@@ -44,6 +44,7 @@ const DECODABLE = new Set(['jpg', 'png', 'apng', 'webp', 'gif', 'tif', 'avif', '
 
 /** Reads an image's format and size from its header; throws MEDIA_UNSUPPORTED / MEDIA_CORRUPT. */
 export async function inspectImage(input: Uint8Array): Promise<ImageInfo> {
+  const sharp = await loadSharp();
   const bytes = asBuffer(input);
   const sniffed = await sniffBuffer(bytes);
   if (!sniffed) {
@@ -105,6 +106,7 @@ export function fitWithin(width: number, height: number, limits: Pick<ImageLimit
  * If the bytes are still over maxBytes, JPEG quality and then the size are stepped down.
  */
 export async function prepareImageForProvider(input: Uint8Array, limits: ImageLimits): Promise<PreparedImage> {
+  const sharp = await loadSharp();
   const bytes = asBuffer(input);
   const source = await inspectImage(bytes);
   const fitted = fitWithin(source.width, source.height, limits);
@@ -166,6 +168,7 @@ function outputFormat(source: ImageInfo, limits: ImageLimits): 'png' | 'jpeg' {
 }
 
 async function encode(bytes: Buffer, mime: string, format: 'png' | 'jpeg', width: number, height: number, quality: number) {
+  const sharp = await loadSharp();
   try {
     const image = sharp(bytes, { autoOrient: true }).resize(width, height, { fit: 'fill' });
     if (format === 'png') return await image.png().toBuffer();

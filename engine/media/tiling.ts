@@ -3,7 +3,8 @@
  * best fits the image's shape (dynamic resolution, see grid.ts) or a fixed rows x cols grid. The image is
  * decoded and resized once; tiles are cut from that one raw buffer.
  */
-import sharp, { type OutputInfo, type Sharp } from 'sharp';
+import type { OutputInfo, Sharp } from 'sharp';
+import { loadSharp } from './sharp.ts';
 import { chooseGrid, type Grid } from './grid.ts';
 import { asBuffer, decodeFailure, inspectImage } from './image.ts';
 
@@ -51,6 +52,7 @@ export function planGrid(width: number, height: number, options: TileOptions): G
 
 /** Resizes the image to cols*tileSize x rows*tileSize (stretching slightly to the grid's shape) and cuts it. */
 export async function tileImage(input: Uint8Array, options: TileOptions): Promise<TiledImage> {
+  const sharp = await loadSharp();
   const bytes = asBuffer(input);
   const { tileSize } = options;
   if (!(Number.isInteger(tileSize) && tileSize >= 1)) throw new RangeError(`tileSize must be a positive integer, got ${tileSize}.`);
