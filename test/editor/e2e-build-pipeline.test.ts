@@ -70,7 +70,7 @@ test('(a) build voice-note-to-summary from an empty canvas, save, reload and exp
   await screenshot(page, 'a2-nodes-placed');
 
   // The prompt's {{transcript}} made a socket; the input's kind made its output an audio socket.
-  assert.equal(await page.locator('[data-socket="note.value"] .t-socket').getAttribute('data-kind'), 'audio');
+  assert.equal(await page.locator('[data-socket="note.value"]').getAttribute('data-kind'), 'audio');
   await page.locator('[data-socket="summary.transcript"]').waitFor();
 
   for (const edge of example.edges) await editor.connect(edge.from, edge.to);

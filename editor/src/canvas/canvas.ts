@@ -14,7 +14,6 @@ import { CanvasConnection, CanvasNode, type NodeProblem, type Schemes } from './
 import { FrameBatchedSocketPosition } from './socket-positions.ts';
 import { Minimap } from './minimap.ts';
 import NodeView from './NodeView.vue';
-import SocketView from './SocketView.vue';
 import ConnectionView from './ConnectionView.vue';
 
 type AreaExtra = VueArea2D<Schemes>;
@@ -46,7 +45,8 @@ export class Canvas {
     this.render.addPreset(
       Presets.classic.setup({
         socketPositionWatcher: new FrameBatchedSocketPosition(),
-        customize: { node: () => NodeView, socket: () => SocketView, connection: () => ConnectionView },
+        // Sockets are drawn inside NodeView (returning null mounts no Vue app per socket).
+        customize: { node: () => NodeView, socket: () => null, connection: () => ConnectionView },
       }) as never,
     );
     this.connection.addPreset(() => new ClassicFlow({ canMakeConnection: (a, b) => this.allow(a, b), makeConnection: (a, b) => this.make(a, b) }));

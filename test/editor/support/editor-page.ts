@@ -68,7 +68,7 @@ export class EditorPage {
   }
 
   async socketCentre(endpoint: string): Promise<{ x: number; y: number }> {
-    const socket = this.page.locator(`[data-socket="${endpoint}"] .t-socket`);
+    const socket = this.page.locator(`[data-socket="${endpoint}"]`);
     await socket.waitFor();
     const box = (await socket.boundingBox())!;
     return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
