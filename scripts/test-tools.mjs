@@ -1,5 +1,6 @@
-// Installs the tools the test suite needs beyond npm packages (run by `npm test` as its pretest step):
-// Schemathesis, the property-based OpenAPI fuzzer, pinned, in a virtual environment under .tools/.
+// Installs the tools the test suite needs beyond the project's npm dependencies (run by `npm test` as its
+// pretest step): Schemathesis, the property-based OpenAPI fuzzer, pinned, in a virtual environment under
+// .tools/; and the OpenAPI linter and client generator, pinned, under .tools/openapi.
 // Idempotent: does nothing when the pinned version is already there.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,10 +13,23 @@ const venv = path.join(root, '.tools', 'schemathesis');
 const marker = path.join(venv, 'tessera-version');
 const python = process.env.PYTHON ?? 'python3';
 
-if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === SCHEMATHESIS_VERSION) process.exit(0);
+if (!(existsSync(marker) && readFileSync(marker, 'utf8').trim() === SCHEMATHESIS_VERSION)) {
+  console.error(`tessera: installing schemathesis==${SCHEMATHESIS_VERSION} into .tools/schemathesis (tests only)`);
+  rmSync(venv, { recursive: true, force: true });
+  execFileSync(python, ['-m', 'venv', venv], { stdio: 'inherit' });
+  execFileSync(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`], { stdio: 'inherit' });
+  writeFileSync(marker, `${SCHEMATHESIS_VERSION}\n`);
+}
 
-console.error(`tessera: installing schemathesis==${SCHEMATHESIS_VERSION} into .tools/schemathesis (tests only)`);
-rmSync(venv, { recursive: true, force: true });
-execFileSync(python, ['-m', 'venv', venv], { stdio: 'inherit' });
-execFileSync(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`], { stdio: 'inherit' });
-writeFileSync(marker, `${SCHEMATHESIS_VERSION}\n`);
+// The OpenAPI linter (Redocly CLI, recommended rules) and a client generator (openapi-typescript) that
+// test/api/openapi-lint.test.ts runs on the served document. npm packages, but kept out of the project's
+// dependencies: only the tests use them. Pinned, in their own folder.
+const OPENAPI_TOOLS = ['@redocly/cli@2.77.0', 'openapi-typescript@7.13.0'];
+const openapiDir = path.join(root, '.tools', 'openapi');
+const openapiMarker = path.join(openapiDir, 'tessera-version');
+if (!(existsSync(openapiMarker) && readFileSync(openapiMarker, 'utf8').trim() === OPENAPI_TOOLS.join(' '))) {
+  console.error(`tessera: installing ${OPENAPI_TOOLS.join(', ')} into .tools/openapi (tests only)`);
+  rmSync(openapiDir, { recursive: true, force: true });
+  execFileSync('npm', ['install', '--prefix', openapiDir, '--no-audit', '--no-fund', '--ignore-scripts', '--save-exact', ...OPENAPI_TOOLS], { stdio: 'inherit' });
+  writeFileSync(openapiMarker, `${OPENAPI_TOOLS.join(' ')}\n`);
+}

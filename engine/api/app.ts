@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { withOperationIds } from './http/operation-ids.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandling, onFrameworkError } from './errors.ts';
 import { installAuth } from './http/auth.ts';
@@ -58,11 +59,12 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Tessera API', version: '1.0.0', description: 'Pipelines, runs, uploads, webhooks and schedules.' },
+      info: { title: 'Tessera API', version: '1.0.0', description: 'Pipelines, runs, uploads, webhooks and schedules.', license: { name: 'MIT', identifier: 'MIT' } },
+      servers: [{ url: '/', description: 'The server that serves this document (paths start with /api/v1).' }],
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: withOperationIds(jsonSchemaTransform),
     transformObject: optionalNullableBodies,
   });
 
