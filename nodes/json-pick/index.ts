@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode, NodeError } from '../../engine/node-sdk/define-node.ts';
-import { readPath } from './path.ts';
+import { readPath } from '../common/json-path.ts';
 
 export const jsonPickNode = defineNode({
   type: 'json-pick',

@@ -3,7 +3,7 @@ import { defineNode, type PortMap } from '../../engine/node-sdk/define-node.ts';
 import type { ContentPart } from '../../engine/providers/types.ts';
 import { imageForProvider } from '../common/media.ts';
 import { detailParam, maxTokensParam, modelParam, providerParam, temperatureParam, resolveModel } from '../common/params.ts';
-import { renderTemplate, templatePlaceholders } from '../text-template/template.ts';
+import { renderTemplate, templatePlaceholders } from '../common/template.ts';
 
 /** A chat model call: a prompt template filled from the inputs, optional images, text out. */
 export const llmNode = defineNode({

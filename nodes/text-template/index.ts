@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode, NodeError, type PortMap } from '../../engine/node-sdk/define-node.ts';
 import { formatBytes, MAX_VALUE_BYTES } from '../../engine/run/size-limits.ts';
-import { renderTemplate, templatePlaceholders, TemplateTooLongError } from './template.ts';
+import { renderTemplate, templatePlaceholders, TemplateTooLongError } from '../common/template.ts';
 
 /** Text with `{{name}}` placeholders; each placeholder becomes an input port. `{{name.path}}` reads into JSON. */
 export const textTemplateNode = defineNode({

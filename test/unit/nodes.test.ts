@@ -5,9 +5,9 @@ import type { NodeContext, NodeDefinition } from '../../engine/node-sdk/define-n
 import { NodeError } from '../../engine/node-sdk/define-node.ts';
 import { joinNode } from '../../nodes/join/index.ts';
 import { jsonPickNode } from '../../nodes/json-pick/index.ts';
-import { parsePath, readPath } from '../../nodes/json-pick/path.ts';
+import { parsePath, readPath } from '../../nodes/common/json-path.ts';
 import { textTemplateNode } from '../../nodes/text-template/index.ts';
-import { renderTemplate, templatePlaceholders } from '../../nodes/text-template/template.ts';
+import { renderTemplate, templatePlaceholders } from '../../nodes/common/template.ts';
 
 const ctx = {
   runId: 'run-1',

@@ -19,7 +19,7 @@ import { prepareRunInput } from '../../engine/run/run-input.ts';
 import { INLINE_RECORD_BYTES, INLINE_VALUE_BYTES, jsonBytes, MAX_NODE_PARAMS_BYTES, MAX_WORKFLOW_INPUT_BYTES } from '../../engine/run/size-limits.ts';
 import { isSpilled, restoreSpilled, spillLargeValues, ValueTooLargeError } from '../../engine/worker/spill.ts';
 import { createRegistry } from '../../nodes/index.ts';
-import { renderTemplate, TemplateTooLongError } from '../../nodes/text-template/template.ts';
+import { renderTemplate, TemplateTooLongError } from '../../nodes/common/template.ts';
 import { testNodes } from '../support/test-nodes.ts';
 
 const registry = createRegistry(testNodes);

@@ -20,7 +20,6 @@ export class Minimap {
   constructor(
     private readonly host: HTMLElement,
     private readonly editor: NodeEditor<Schemes>,
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     private readonly area: AreaPlugin<Schemes, any>,
   ) {
     const ratio = window.devicePixelRatio || 1;

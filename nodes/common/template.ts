@@ -1,4 +1,4 @@
-import { readPath } from '../json-pick/path.ts';
+import { readPath } from './json-path.ts';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_-]*)((?:\.[A-Za-z0-9_-]+|\[\d+\])*)\s*\}\}/g;
 
