@@ -28,6 +28,7 @@ import { cancelRun, INTERRUPTED_EXIT_CODE, watchInterrupt } from './interrupt.ts
 import { indexLocalRun } from './run-index.ts';
 import { pendingRetries } from './retries.ts';
 import { usageLine } from './usage-line.ts';
+import { stopWorker } from './stop-worker.ts';
 import { runError } from '../run/run-error.ts';
 
 export interface RunOptions extends CommonOptions {
@@ -117,8 +118,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
       return fail([runError(err)], handle.workflowId);
     } finally {
       interrupt.dispose();
-      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-      await Promise.allSettled(running);
+      await Promise.all(workers.map((worker, i) => stopWorker(worker, running[i])));
     }
   } finally {
     view?.stop();

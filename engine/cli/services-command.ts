@@ -18,6 +18,7 @@ import { maxUploadBytes } from '../config.ts';
 import { cliContext, cliWorker, type CommonOptions } from './context.ts';
 import { apiPortInUse, assertApiPortFree, isAddressInUse } from './port-check.ts';
 import { startupBanner } from './startup-banner.ts';
+import { stopWorker } from './stop-worker.ts';
 
 export interface ServicesOptions extends CommonOptions {
   pool?: string;
@@ -52,6 +53,7 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
   const ui = options.ui ?? !authRequired;
   const temporal = await connectTemporal(ctx.settings.temporal, { dbFile: ctx.paths.temporalDb, embedded: mode !== 'worker', ui });
   let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
   let api: ApiServer | undefined;
   let store: Store | undefined;
   const progressSinks: ((e: ProgressEvent) => void)[] = [];
@@ -97,7 +99,7 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
       const stop = () => resolve();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      worker?.run().then(stop, (err) => {
+      running = worker?.run().then(stop, (err) => {
         ctx.log.error({ err }, 'worker stopped');
         stop();
       });
@@ -105,9 +107,8 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
     return 0;
   } finally {
     await api?.close();
-    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
     // Only a worker that ran has a shutdown to wait for (one never run stays INITIALIZED forever).
-    if (worker && worker.getState() !== 'INITIALIZED') await waitStopped(worker);
+    if (worker && running) await stopWorker(worker, running);
     await store?.close();
     await temporal.close();
     await terminateLocalOcr();
@@ -122,8 +123,4 @@ function isLoopback(host: string): boolean {
 async function temporalAnswers(client: { workflowService: { getSystemInfo(req: object): Promise<unknown> } }): Promise<boolean> {
   await client.workflowService.getSystemInfo({});
   return true;
-}
-
-async function waitStopped(worker: Worker): Promise<void> {
-  while (worker.getState() !== 'STOPPED' && worker.getState() !== 'FAILED') await new Promise((r) => setTimeout(r, 50));
 }
