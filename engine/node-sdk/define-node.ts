@@ -179,6 +179,8 @@ export function defineNode<S extends z.ZodType, I extends Ports<z.infer<S>>, O e
  * Throw from `run` for a mistake retrying cannot fix (bad input, bad params, corrupt media).
  * The engine fails the node at once, without retries, with this code and message.
  */
+const NODE_ERROR_BRAND = Symbol.for('tessera.NodeError');
+
 export class NodeError extends Error {
   constructor(
     readonly code: string,
@@ -188,5 +190,14 @@ export class NodeError extends Error {
   ) {
     super(message);
     this.name = 'NodeError';
+    Object.defineProperty(this, NODE_ERROR_BRAND, { value: true });
+  }
+
+  /**
+   * A plugin installed as its own copy of the SDK throws its copy's NodeError: recognised by a brand
+   * shared through the global symbol registry rather than by class identity, so it stays non-retryable.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[NODE_ERROR_BRAND] === true;
   }
 }
