@@ -41,21 +41,22 @@ export class RunTracker {
 
   /**
    * Follows every run the index has as running (started before this process, or by another one), then
-   * keeps looking: a local `tessera run` on the same data folder adds running records of its own.
+   * keeps looking for runs a local `tessera run` on the same data folder records (trigger `cli`): no API
+   * follows those otherwise. Runs of other triggers are followed by the API process that started them.
    */
   async start(): Promise<void> {
-    await this.adopt();
+    await this.adopt(() => true);
     const scan = () => {
-      this.adoption = setTimeout(() => void this.adopt().finally(() => !this.stopped && scan()), this.options.adoptMs);
+      this.adoption = setTimeout(() => void this.adopt((run) => run.trigger.type === 'cli').finally(() => !this.stopped && scan()), this.options.adoptMs);
       this.adoption.unref();
     };
     scan();
   }
 
-  private async adopt(): Promise<void> {
+  private async adopt(which: (run: RunRecord) => boolean): Promise<void> {
     if (this.stopped) return;
     try {
-      for (const run of await this.deps.store.activeRuns()) if (!this.following.has(run.id)) this.attach(run.id, async () => run);
+      for (const run of await this.deps.store.activeRuns()) if (which(run) && !this.following.has(run.id)) this.attach(run.id, async () => run);
     } catch (err) {
       this.deps.log.warn({ err }, 'could not list the active runs');
     }
