@@ -111,6 +111,16 @@ test('(b) an incompatible connection is refused with its reason, and none is cre
   await editor.setParam('name', 'words');
   await editor.setParam('kind', 'text');
   const stt = await editor.dragNodeType('transcribe', 400, 60);
+  // While dragging from the text output, the audio input is not offered; an "any" input would be.
+  const start = await editor.socketCentre(`${input}.value`);
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  await page.mouse.move(start.x + 80, start.y + 60, { steps: 5 });
+  assert.equal(await page.locator(`[data-socket="${stt}.audio"]`).getAttribute('data-fit'), 'no');
+  await page.mouse.move(start.x + 80, start.y + 300, { steps: 3 }); // released on the empty canvas
+  await page.mouse.up();
+  await editor.settled();
+  assert.equal(await page.locator('[data-fit]').count(), 0, 'marks cleared after the drag');
   await editor.connect(`${input}.value`, `${stt}.audio`);
   const refused = page.locator('[data-testid=refused]');
   await refused.waitFor();
@@ -122,6 +132,15 @@ test('(b) an incompatible connection is refused with its reason, and none is cre
   // The gesture is over: the next drag between compatible sockets works.
   await editor.select(input);
   await editor.setParam('kind', 'audio');
+  const from = await editor.socketCentre(`${input}.value`);
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 80, from.y + 60, { steps: 5 });
+  assert.equal(await page.locator(`[data-socket="${stt}.audio"]`).getAttribute('data-fit'), 'yes', 'compatible inputs are highlighted');
+  await screenshot(page, 'b-highlight');
+  await page.mouse.move(from.x + 80, from.y + 300, { steps: 3 });
+  await page.mouse.up();
+  await editor.settled();
   await editor.connect(`${input}.value`, `${stt}.audio`);
   assert.deepEqual((await editor.document()).edges, [{ from: `${input}.value`, to: `${stt}.audio` }]);
 

@@ -58,6 +58,11 @@ export class Canvas {
     AreaExtensions.restrictor(this.area, { scaling: { min: 0.05, max: 2 } });
 
     this.installBoxSelect();
+    this.connection.addPipe((context) => {
+      if (context.type === 'connectionpick') this.markFits(context.data.socket);
+      if (context.type === 'connectiondrop') this.clearFits();
+      return context;
+    });
     this.editor.addPipe((context) => {
       if (context.type === 'connectionremoved' && !this.syncing) this.events.disconnect(context.data.id);
       return context;
@@ -222,6 +227,32 @@ export class Canvas {
     }
     this.moved.clear();
     this.events.moved(positions);
+  }
+
+  /**
+   * While a connection is dragged, every socket it could be dropped on is marked `data-fit="yes"` and every
+   * other one `data-fit="no"` (styles.css highlights and dims them), by the same rule as the drop.
+   */
+  private markFits(picked: { nodeId: string; side: 'input' | 'output'; key: string }): void {
+    const node = this.editor.getNode(picked.nodeId);
+    const kind = picked.side === 'output' ? node?.outputs[picked.key]?.socket.port.kind : node?.inputs[picked.key]?.socket.port.kind;
+    this.container.classList.add('picking');
+    for (const element of this.container.querySelectorAll<HTMLElement>('[data-socket]')) {
+      const [nodeId, key] = [element.dataset.socket!.slice(0, element.dataset.socket!.lastIndexOf('.')), element.dataset.socket!.slice(element.dataset.socket!.lastIndexOf('.') + 1)];
+      const side = element.dataset.testid === 'input-socket' ? 'input' : 'output';
+      let fits = false;
+      if (side !== picked.side && nodeId !== picked.nodeId) {
+        const other = this.editor.getNode(nodeId);
+        const otherKind = side === 'input' ? other?.inputs[key]?.socket.port.kind : other?.outputs[key]?.socket.port.kind;
+        fits = picked.side === 'output' ? canConnect(kind, otherKind).ok : canConnect(otherKind, kind).ok;
+      }
+      element.dataset.fit = fits ? 'yes' : 'no';
+    }
+  }
+
+  private clearFits(): void {
+    this.container.classList.remove('picking');
+    for (const element of this.container.querySelectorAll<HTMLElement>('[data-fit]')) delete element.dataset.fit;
   }
 
   /** The engine's rule decides; a refusal is shown with its reason and the plugin's drag is ended. */
