@@ -75,7 +75,7 @@ async function measure(page: Page, url: string, n: number, e: number): Promise<R
   const drawnMs = (await page.evaluate(`new Promise((resolve) => {
     const check = () => {
       const drawn = document.querySelectorAll('[data-testid=node]').length;
-      const paths = [...document.querySelectorAll('[data-testid=connection] path')].filter((p) => (p.getAttribute('d') ?? '').length > 0).length;
+      const paths = [...document.querySelectorAll('[data-testid=connection] path.line')].filter((p) => (p.getAttribute('d') ?? '').length > 0).length;
       if (drawn >= ${n} && paths >= ${e}) resolve(performance.now());
       else requestAnimationFrame(check);
     };

@@ -151,6 +151,18 @@ test('(b) an incompatible connection is refused with its reason, and none is cre
   assert.deepEqual((await editor.document()).edges, [{ from: `${input}.value`, to: `${stt}.audio` }]);
   assert.ok((await editor.errors()).some((e) => e.code === 'INCOMPATIBLE_PORTS'));
   await screenshot(page, 'b-flagged-edge');
+
+  // The user removes it from the connection's right-click menu (clicked halfway along the drawn curve).
+  const mid = (await page.evaluate(`(() => {
+    const path = document.querySelector('[data-edge="${input}.value->${stt}.audio"] path.hit');
+    const point = path.getPointAtLength(path.getTotalLength() / 2);
+    const m = path.getScreenCTM();
+    return { x: point.x * m.a + m.e, y: point.y * m.d + m.f };
+  })()`)) as { x: number; y: number };
+  await page.mouse.click(mid.x, mid.y, { button: 'right' });
+  await page.locator('[data-testid=context-menu] li', { hasText: 'Delete connection' }).click();
+  await editor.settled();
+  assert.deepEqual((await editor.document()).edges, []);
   await page.close();
 });
 

@@ -24,6 +24,8 @@ export interface CanvasEvents {
   refused(reason: string, at: { x: number; y: number }): void;
   moved(positions: Map<string, { x: number; y: number }>): void;
   selected(ids: string[]): void;
+  /** Right-click on the canvas, a node or a connection (the view shows its menu). */
+  menu(at: { x: number; y: number }, target: { kind: 'canvas' } | { kind: 'node'; id: string } | { kind: 'connection'; id: string }): void;
 }
 
 export class Canvas {
@@ -37,6 +39,7 @@ export class Canvas {
   private syncing = false;
   private moved = new Set<string>();
   private minimap: Minimap | undefined;
+  private readonly menuEvents = new WeakSet<MouseEvent>();
 
   constructor(readonly container: HTMLElement, private readonly events: CanvasEvents) {
     this.area = new AreaPlugin<Schemes, AreaExtra>(container);
@@ -72,6 +75,19 @@ export class Canvas {
       if (context.type === 'nodedragged') queueMicrotask(() => this.flushMoves());
       if (context.type === 'nodepicked') queueMicrotask(() => (this.events.selected(this.selectedIds()), this.scheduleViewUpdate()));
       if (context.type === 'pointerdown' && context.data.event.target === this.container) queueMicrotask(() => this.events.selected(this.selectedIds()));
+      if (context.type === 'contextmenu') {
+        const { event, context: target } = context.data;
+        event.preventDefault();
+        const at = { x: event.clientX, y: event.clientY };
+        // A right-click on a node or connection bubbles on to the area, which reports it again as 'root'.
+        if (target === 'root') {
+          if (!this.menuEvents.has(event)) this.events.menu(at, { kind: 'canvas' });
+          return context;
+        }
+        this.menuEvents.add(event);
+        if (target instanceof CanvasNode) this.events.menu(at, { kind: 'node', id: target.id });
+        else this.events.menu(at, { kind: 'connection', id: target.id });
+      }
       if (context.type === 'zoomed' || context.type === 'translated' || context.type === 'nodetranslated') this.scheduleViewUpdate();
       return context;
     });
