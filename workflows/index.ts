@@ -1,2 +1,3 @@
 // Entry point of the workflow bundle: every workflow type the worker registers.
-export { runPipeline, nodeStatusQuery } from './run-pipeline.ts';
+export { runPipeline } from './run-pipeline.ts';
+export { nodeStatusQuery } from './contract.ts';

@@ -10,7 +10,6 @@ import {
   ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
-  defineQuery,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -24,13 +23,8 @@ import type {
   RunPipelineInput,
   RunPipelineResult,
 } from '../engine/run/plan.ts';
+import { nodeStatusQuery, type NodeActivities } from './contract.ts';
 import { gatherInputs, readyNodes } from './dag.ts';
-
-export const nodeStatusQuery = defineQuery<Record<string, NodeState>>('nodeStatus');
-
-interface NodeActivities {
-  runNode(request: RunNodeRequest): Promise<RunNodeResult>;
-}
 
 type Settled = { nodeId: string; result: RunNodeResult } | { nodeId: string; error: unknown };
 

@@ -8,12 +8,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { CodedError } from '../errors.ts';
 import { loadPipelineFile } from '../pipeline/load.ts';
 import { pipelineInputs, resolveRunInputs } from '../run/inputs.ts';
-import { NODE_STATUS_QUERY, startRun } from '../run/start.ts';
+import { nodeStatusQuery, startRun, type RunHandle } from '../run/start.ts';
 import type { NodeState, RunPipelineInput, RunPipelineResult } from '../run/plan.ts';
 import { compilePlan, usageTotals } from '../run/plan.ts';
 import { connectTemporal, type TemporalHandle } from '../temporal/connect.ts';
@@ -93,7 +92,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
     const stopWatching = view ? watchStatus(handle, view) : () => Promise.resolve();
     try {
       const ended = await Promise.race([
-        handle.result().then((result) => ({ result: result as RunPipelineResult })),
+        handle.result().then((result) => ({ result })),
         interrupt.first.then(() => ({ interrupted: true as const })),
       ]);
       if ('interrupted' in ended) {
@@ -159,12 +158,12 @@ async function printSuccess(runId: string, result: RunPipelineResult, ctx: CliCo
 }
 
 /** Polls the workflow's node-status query (and, once a second, its retries) and feeds the view until stopped. */
-function watchStatus(handle: WorkflowHandle, view: ProgressView): () => Promise<void> {
+function watchStatus(handle: RunHandle, view: ProgressView): () => Promise<void> {
   let stopped = false;
   const loop = (async () => {
     for (let tick = 0; !stopped; tick++) {
       try {
-        view.update(await handle.query<Record<string, NodeState>>(NODE_STATUS_QUERY));
+        view.update(await handle.query(nodeStatusQuery));
         if (tick % 4 === 0) view.retries(await pendingRetries(handle));
       } catch {
         // The first workflow task may not have run yet; try again on the next tick.
@@ -178,9 +177,9 @@ function watchStatus(handle: WorkflowHandle, view: ProgressView): () => Promise<
   };
 }
 
-async function finalStates(handle: WorkflowHandle): Promise<Record<string, NodeState>> {
+async function finalStates(handle: RunHandle): Promise<Record<string, NodeState>> {
   try {
-    return await handle.query<Record<string, NodeState>>(NODE_STATUS_QUERY);
+    return await handle.query(nodeStatusQuery);
   } catch {
     return {};
   }

@@ -14,6 +14,7 @@ import { scrubMessage } from '../files/scrub.ts';
 import type { Logger } from '../logger.ts';
 import { NodeError, type NodeContext } from '../node-sdk/define-node.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
+import type { NodeActivities } from '../../workflows/contract.ts';
 import type { RunNodeRequest, RunNodeResult } from '../run/plan.ts';
 import { boundMessage } from '../run/size-limits.ts';
 import type { Providers, Usage } from '../providers/types.ts';
@@ -47,7 +48,7 @@ export interface ActivityDeps {
 const NOT_SHARED =
   'It is not in this worker\'s blob store: the API (or CLI) that stored it and every worker must share one blob store, the blobs/ folder of the same data folder (TESSERA_DATA_DIR, --data-dir).';
 
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps): NodeActivities {
   return {
     async runNode(request: RunNodeRequest): Promise<RunNodeResult> {
       const activity = Context.current();

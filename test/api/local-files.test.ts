@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pipeline } from '../../engine/pipeline/schema.ts';
 import { validatePipeline } from '../../engine/pipeline/validate.ts';
 import { compilePlan, type RunPipelineInput } from '../../engine/run/plan.ts';
-import { RUN_WORKFLOW, NODE_STATUS_QUERY } from '../../engine/run/start.ts';
+import { RUN_WORKFLOW, nodeStatusQuery } from '../../engine/run/start.ts';
 import { runError } from '../../engine/run/run-error.ts';
 import { startApiEnv, type ApiEnv } from '../support/api-env.ts';
 
@@ -86,7 +86,7 @@ test('the worker refuses a load-file plan that bypassed the API, with or without
     assert.equal((error.details as { code?: string }).code, 'FILE_NOT_ALLOWED');
     assert.match(error.message, /"\/proc\/self\/environ"/);
     assert.doesNotMatch(error.message, /PATH=|HOME=/);
-    const states = await handle.query<Record<string, { attempt?: number }>>(NODE_STATUS_QUERY);
+    const states = await handle.query(nodeStatusQuery);
     assert.equal(states.read?.attempt, 1, 'a refusal is not retried');
   }
 });

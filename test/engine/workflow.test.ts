@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { NodeState, RunPipelineResult } from '../../engine/run/plan.ts';
-import { NODE_STATUS_QUERY } from '../../engine/run/start.ts';
+import { nodeStatusQuery } from '../../engine/run/start.ts';
 import { runError } from '../../engine/run/run-error.ts';
 import { restoreSpilled } from '../../engine/worker/spill.ts';
 import { createTemporalEnv, pipeline, type TemporalEnv } from '../support/temporal-env.ts';
@@ -84,7 +84,7 @@ describe('runPipeline workflow', () => {
     const handle = await env.start(doc);
     await assert.rejects(handle.result(), WorkflowFailedError);
     assert.equal(readJournal(journal).length, 2);
-    const states = await handle.query<Record<string, NodeState>>(NODE_STATUS_QUERY);
+    const states = await handle.query(nodeStatusQuery);
     assert.equal(states.f.status, 'failed');
     assert.match(states.f.error!.message, /transient failure 2/);
   });
@@ -112,7 +112,7 @@ describe('runPipeline workflow', () => {
     assert.equal(coded.nodeId, 'bad');
     assert.match(coded.message, /Node "bad" \(test-fail\) failed: the scan is unreadable/);
 
-    const states = await handle.query<Record<string, NodeState>>(NODE_STATUS_QUERY);
+    const states = await handle.query(nodeStatusQuery);
     assert.equal(states.bad.status, 'failed');
     assert.equal(states.bad.error?.code, 'TEST_BAD_INPUT');
     assert.equal(states.slow.status, 'cancelled');
@@ -133,7 +133,7 @@ describe('runPipeline workflow', () => {
     const coded = runError(error);
     assert.equal(coded.nodeId, 'q');
     assert.deepEqual(coded.details, { code: 'TEST_QUOTA', details: { limit: 5, used: 5 } });
-    const states = await handle.query<Record<string, NodeState>>(NODE_STATUS_QUERY);
+    const states = await handle.query(nodeStatusQuery);
     assert.deepEqual(states.q.error, { message: 'monthly quota used up', code: 'TEST_QUOTA', details: { limit: 5, used: 5 } });
     assert.equal(states.q.attempt, 1);
     assert.equal(readJournal(journal).filter((e) => e.node === 'q').length, 1, 'one attempt only');
@@ -151,11 +151,11 @@ describe('runPipeline workflow', () => {
     );
     const handle = await env.start(doc);
     await waitFor(async () => readJournal(journal).some((e) => e.event === 'start'));
-    const running = await handle.query<Record<string, NodeState>>(NODE_STATUS_QUERY);
+    const running = await handle.query(nodeStatusQuery);
     assert.equal(running.long.status, 'running');
     await handle.cancel();
     await assert.rejects(handle.result(), (err: unknown) => runError(err).code === 'RUN_CANCELLED');
-    const states = await handle.query<Record<string, NodeState>>(NODE_STATUS_QUERY);
+    const states = await handle.query(nodeStatusQuery);
     assert.equal(states.long.status, 'cancelled');
     assert.ok(!readJournal(journal).some((e) => e.event === 'end'), 'the sleeping node stopped');
   });

@@ -10,7 +10,7 @@ import os from 'node:os';
 import type { BlobRef } from '../../engine/blob/ref.ts';
 import { runError } from '../../engine/run/run-error.ts';
 import { createProviders } from '../../engine/providers/index.ts';
-import { NODE_STATUS_QUERY } from '../../engine/run/start.ts';
+import { nodeStatusQuery } from '../../engine/run/start.ts';
 import type { NodeState, RunPipelineResult } from '../../engine/run/plan.ts';
 import { startFakeProviders, type FakeProviders } from '../support/fake-provider-server.ts';
 import { wavBytes } from '../support/fixtures.ts';
@@ -65,7 +65,7 @@ test('corrupt audio fails at the first attempt with MEDIA_CORRUPT, without the w
     );
     assert.equal(error.code, 'NODE_FAILED');
     assert.equal((error.details as { code?: string }).code, 'MEDIA_CORRUPT', error.message);
-    const states = await handle.query<Record<string, NodeState>>(NODE_STATUS_QUERY);
+    const states = await handle.query(nodeStatusQuery);
     assert.equal(states.stt?.attempt, 1, 'a user error is not retried');
     for (const message of [error.message, states.stt?.error?.message ?? '']) {
       assert.match(message, /corrupt/);

@@ -4,14 +4,13 @@
  * never misses a run; the workflow id is the run id.
  */
 import type { BlobUndo } from '../../blob/undo-log.ts';
-import { ERROR_CODES } from '../../errors.ts';
+import { ERROR_CODES, type TesseraError } from '../../errors.ts';
 import { validatePipeline, type ValidPipeline } from '../../pipeline/validate.ts';
 import { resolveRunInputs } from '../../run/inputs.ts';
 import { storedBlobInputs } from '../../run/stored-inputs.ts';
 import { compilePlan } from '../../run/plan.ts';
 import { prepareRunInput } from '../../run/run-input.ts';
-import { startError } from '../../run/start-error.ts';
-import { newRunId, RUN_WORKFLOW } from '../../run/start.ts';
+import { newRunId, startRunWorkflow } from '../../run/start.ts';
 import type { PipelineVersionRecord, RunRecord, RunTrigger } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError, validationFailed } from '../errors.ts';
@@ -61,14 +60,9 @@ export async function startPipelineRun(deps: ApiDeps, request: StartRunRequest):
   };
   await deps.store.insertRun(run);
   try {
-    await deps.client.workflow.start(RUN_WORKFLOW, {
-      taskQueue: deps.taskQueue,
-      workflowId: run.id,
-      args: [args],
-      memo: runMemo(run),
-    });
+    await startRunWorkflow(deps.client, args, { taskQueue: deps.taskQueue, runId: run.id, memo: run });
   } catch (err) {
-    const error = startError(err);
+    const error = err as TesseraError; // startRunWorkflow codes every refusal
     // Refused as the request's fault: the run never existed. Otherwise the index says why it did not start.
     if (ERROR_CODES[error.code].status < 500) await deps.store.deleteRun(run.id);
     else {
@@ -80,11 +74,6 @@ export async function startPipelineRun(deps: ApiDeps, request: StartRunRequest):
   request.uploads?.commit();
   deps.metrics.runsStarted.inc({ trigger: request.trigger.type });
   return run;
-}
-
-/** What the Temporal UI shows about a run, and what the tracker reads back for scheduled runs. */
-export function runMemo(run: Pick<RunRecord, 'pipelineId' | 'pipelineVersion' | 'pipelineName' | 'trigger'>): Record<string, unknown> {
-  return { pipelineId: run.pipelineId, pipelineVersion: run.pipelineVersion, pipelineName: run.pipelineName, trigger: run.trigger };
 }
 
 /**

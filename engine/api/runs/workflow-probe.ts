@@ -5,7 +5,8 @@
  */
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { NodeState, RunPipelineResult } from '../../run/plan.ts';
-import { NODE_STATUS_QUERY } from '../../run/start.ts';
+import type { runPipeline } from '../../../workflows/run-pipeline.ts';
+import { nodeStatusQuery, type RunHandle } from '../../run/start.ts';
 
 export type WorkflowEnd =
   | { kind: 'succeeded'; result: RunPipelineResult }
@@ -21,20 +22,20 @@ export interface PendingAttempt {
 const QUERY_TIMEOUT_MS = 5_000;
 
 export class WorkflowProbe {
-  private readonly handle: WorkflowHandle;
+  private readonly handle: RunHandle;
 
   constructor(
     private readonly client: Client,
     readonly workflowId: string,
     private readonly signal: AbortSignal,
   ) {
-    this.handle = client.workflow.getHandle(workflowId);
+    this.handle = client.workflow.getHandle<typeof runPipeline>(workflowId);
   }
 
   /** The node states, or undefined when the query cannot be answered now (no worker, no first task yet). */
   async nodes(timeoutMs = QUERY_TIMEOUT_MS): Promise<Record<string, NodeState> | undefined> {
     try {
-      return await this.call(() => this.handle.query<Record<string, NodeState>>(NODE_STATUS_QUERY), timeoutMs);
+      return await this.call(() => this.handle.query(nodeStatusQuery), timeoutMs);
     } catch {
       return undefined;
     }
@@ -68,7 +69,7 @@ export class WorkflowProbe {
     let notFound = 0;
     while (!this.signal.aborted) {
       try {
-        const result = (await this.call(() => this.handle.result())) as RunPipelineResult;
+        const result = await this.call(() => this.handle.result());
         return { kind: 'succeeded', result };
       } catch (err) {
         if (this.signal.aborted) break;

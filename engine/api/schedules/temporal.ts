@@ -6,11 +6,10 @@
 import { isGrpcServiceError, ScheduleNotFoundError, ScheduleOverlapPolicy, ServiceError, type ScheduleDescription, type ScheduleOptionsAction } from '@temporalio/client';
 import { TesseraError } from '../../errors.ts';
 import type { RunPipelineInput, RunPlan } from '../../run/plan.ts';
-import { RUN_WORKFLOW } from '../../run/start.ts';
+import { RUN_WORKFLOW, runMemo } from '../../run/start.ts';
 import type { OverlapPolicy, PipelineVersionRecord } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
-import { runMemo } from '../runs/run-service.ts';
 
 export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'] as const satisfies readonly OverlapPolicy[];
 

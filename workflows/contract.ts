@@ -1,0 +1,16 @@
+/**
+ * The contract between runPipeline and the code around it, in one module that both sides import, as in
+ * Temporal's samples: the status query (the API, the CLI and tests query it by this definition, never by
+ * a string) and the activity interface the worker implements (engine/worker/activities.ts declares it
+ * satisfies this). The workflow's own signature is the third part: callers start it by its type.
+ */
+import { defineQuery } from '@temporalio/workflow';
+import type { NodeState, RunNodeRequest, RunNodeResult } from '../engine/run/plan.ts';
+
+/** Every node's state, by node id: pending, running (with its attempt), succeeded, failed, cancelled. */
+export const nodeStatusQuery = defineQuery<Record<string, NodeState>>('nodeStatus');
+
+/** The one activity: runs a node (the worker registers it under this name). */
+export interface NodeActivities {
+  runNode(request: RunNodeRequest): Promise<RunNodeResult>;
+}
