@@ -52,7 +52,7 @@ function runLlmOnce(): Promise<{ before: string; after: string }> {
   llmRun ??= (async () => {
     const before = await metricsText();
     const { pipeline } = await env.deps.store.createPipeline(ask);
-    const run = await startPipelineRun(env.deps, { pipelineId: pipeline.id, inputs: {}, trigger: { type: 'api' } });
+    const run = (await env.request('POST', `/api/v1/pipelines/${pipeline.id}/runs`, { token: key, body: { inputs: {} } })).json;
     let finished = run;
     for (let i = 0; i < 1200 && finished.status === 'running'; i++) {
       await new Promise((r) => setTimeout(r, 100));
