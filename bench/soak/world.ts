@@ -4,7 +4,7 @@
  * the test nodes as a plugin and a shared data folder (blob store, run index).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -76,12 +76,8 @@ export function rssMiB(pid: number): number {
 
 /** Bytes under a folder, by its top-level entries (du). */
 export function folderSizes(dir: string): Record<string, number> {
-  const out = execFileSync('du', ['-sb', ...readdirNames(dir).map((n) => path.join(dir, n))], { encoding: 'utf8' });
+  const out = execFileSync('du', ['-sb', ...readdirSync(dir).map((n) => path.join(dir, n))], { encoding: 'utf8' });
   return Object.fromEntries(out.trim().split('\n').map((l) => l.split('\t')).map(([size, file]) => [path.basename(file!), Number(size)]));
-}
-
-function readdirNames(dir: string): string[] {
-  return execFileSync('ls', ['-A', dir], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

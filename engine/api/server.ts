@@ -7,6 +7,7 @@ import { buildApp } from './app.ts';
 import type { ApiDeps } from './deps.ts';
 import { RunTracker } from './runs/run-tracker.ts';
 import { startScheduleRunPoller } from './schedules/schedule-runs.ts';
+import { isLoopbackAddress } from './http/local-guard.ts';
 
 export interface ApiServerOptions {
   host: string;
@@ -29,8 +30,7 @@ export interface ApiServer {
 
 /** Auth may be off only on loopback: anything else would expose pipelines and keys-free runs to the network. */
 export function checkAuthBinding(host: string, authRequired: boolean): void {
-  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
-  if (!authRequired && !loopback) {
+  if (!authRequired && !isLoopbackAddress(host)) {
     throw new Error(`Refusing to run without API keys on ${host}: auth may be off only when bound to 127.0.0.1.`);
   }
 }

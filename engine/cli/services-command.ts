@@ -19,6 +19,7 @@ import { cliContext, cliWorker, type CommonOptions } from './context.ts';
 import { apiPortInUse, assertApiPortFree, isAddressInUse } from './port-check.ts';
 import { startupBanner } from './startup-banner.ts';
 import { stopWorker } from './stop-worker.ts';
+import { isLoopbackAddress } from '../api/http/local-guard.ts';
 
 export interface ServicesOptions extends CommonOptions {
   pool?: string;
@@ -44,7 +45,7 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
   const port = Number(options.port ?? process.env.TESSERA_API_PORT ?? 8080);
   const envAuth = process.env.TESSERA_AUTH === 'off' ? false : process.env.TESSERA_AUTH === 'on' ? true : undefined;
   // The local start command runs without keys on loopback; `serve` and any other address require them.
-  const authRequired = options.auth ?? envAuth ?? !(mode === 'dev' && isLoopback(host));
+  const authRequired = options.auth ?? envAuth ?? !(mode === 'dev' && isLoopbackAddress(host));
   const providers = runWorker ? await ctx.loadProviders() : undefined;
   if (runApi) await assertApiPortFree(host, port);
 
@@ -116,9 +117,6 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
   }
 }
 
-function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1';
-}
 
 async function temporalAnswers(client: { workflowService: { getSystemInfo(req: object): Promise<unknown> } }): Promise<boolean> {
   await client.workflowService.getSystemInfo({});

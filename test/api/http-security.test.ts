@@ -201,6 +201,11 @@ describe('a keys-off server on loopback', () => {
         assert.equal(answer.json.error.code, 'JSON_TOO_DEEP', route);
       }
     }
+    // The same inside a multipart form's "inputs" field.
+    const form = new FormData();
+    form.append('inputs', `{"who":${'['.repeat(10_000)}${']'.repeat(10_000)}}`);
+    const multipart = await env.request('POST', `/api/v1/pipelines/${id}/runs`, { body: form });
+    assert.equal(multipart.json?.error?.code, 'JSON_TOO_DEEP', multipart.text.slice(0, 200));
     // 100 levels are fine (a deep JSON Schema in extract-json params, say).
     const fine = await env.request('POST', `/api/v1/pipelines/${id}/runs?wait=30`, { body: `{"inputs":{"who":"x"},"v":${'['.repeat(100)}${']'.repeat(100)}}`, headers: { 'content-type': 'application/json' } });
     assert.notEqual(fine.json?.error?.code, 'JSON_TOO_DEEP');

@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Pipeline } from '../../engine/pipeline/schema.ts';
 import { startApiEnv, type ApiEnv } from '../support/api-env.ts';
+import { loadFilePipeline } from '../support/fixtures.ts';
 
 let env: ApiEnv;
 let root: string;
@@ -34,20 +34,9 @@ after(async () => {
   rmSync(outside, { recursive: true, force: true });
 });
 
-function loadFile(filePath: string): Pipeline {
-  return {
-    format: 'tessera.pipeline/v1',
-    name: 'reads-a-file',
-    nodes: [
-      { id: 'read', type: 'load-file', params: { path: filePath, kind: 'text' } },
-      { id: 'out', type: 'output', params: { name: 'text' } },
-    ],
-    edges: [{ from: 'read.value', to: 'out.value' }],
-  };
-}
 
 async function runOf(filePath: string): Promise<any> {
-  const saved = await env.request('POST', '/api/v1/pipelines', { body: loadFile(filePath) });
+  const saved = await env.request('POST', '/api/v1/pipelines', { body: loadFilePipeline(filePath) });
   assert.equal(saved.status, 201, `${filePath}: ${saved.text}`);
   const run = await env.request('POST', `/api/v1/pipelines/${saved.json.pipeline.id}/runs?wait=60`, { body: { inputs: {} } });
   assert.equal(run.status, 200, run.text);
@@ -66,13 +55,13 @@ test('/proc, /etc, .. and the data folder are refused at save, naming the node a
   const before = (await env.request('GET', '/api/v1/pipelines')).json.items.length;
   const refused = ['/proc/self/environ', '/etc/passwd', '../../../etc/passwd', 'notes/../../../etc/passwd', path.join(env.dir, 'tessera.db'), path.join(outside, 'secret.txt')];
   for (const filePath of refused) {
-    const response = await env.request('POST', '/api/v1/pipelines', { body: loadFile(filePath) });
+    const response = await env.request('POST', '/api/v1/pipelines', { body: loadFilePipeline(filePath) });
     assert.equal(response.status, 400, `${filePath}: ${response.text}`);
     assert.equal(response.json.error.code, 'FILE_NOT_ALLOWED', filePath);
     const [error] = response.json.error.details.errors;
     assert.equal(error.nodeId, 'read');
     assert.equal(error.details.path, filePath);
-    const report = await env.request('POST', '/api/v1/pipelines/validate', { body: loadFile(filePath) });
+    const report = await env.request('POST', '/api/v1/pipelines/validate', { body: loadFilePipeline(filePath) });
     assert.deepEqual(report.json.errors.map((e: any) => e.code), ['FILE_NOT_ALLOWED'], filePath);
   }
   assert.equal((await env.request('GET', '/api/v1/pipelines')).json.items.length, before, 'a refused pipeline was stored');

@@ -6,12 +6,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Pipeline } from '../../engine/pipeline/schema.ts';
 import { validatePipeline } from '../../engine/pipeline/validate.ts';
 import { compilePlan, type RunPipelineInput } from '../../engine/run/plan.ts';
 import { RUN_WORKFLOW, nodeStatusQuery } from '../../engine/run/start.ts';
 import { runError } from '../../engine/run/run-error.ts';
 import { startApiEnv, type ApiEnv } from '../support/api-env.ts';
+import { loadFilePipeline } from '../support/fixtures.ts';
 
 let env: ApiEnv;
 before(async () => {
@@ -21,17 +21,6 @@ after(() => env.close());
 
 const PATHS = ['/proc/self/environ', '/etc/passwd', '../../../etc/passwd', 'tessera.db'];
 
-function loadFile(filePath: string): Pipeline {
-  return {
-    format: 'tessera.pipeline/v1',
-    name: 'reads-a-file',
-    nodes: [
-      { id: 'read', type: 'load-file', params: { path: filePath, kind: 'text' } },
-      { id: 'out', type: 'output', params: { name: 'text' } },
-    ],
-    edges: [{ from: 'read.value', to: 'out.value' }],
-  };
-}
 
 function assertNotAllowed(response: { status: number; json: any }, what: string): void {
   assert.equal(response.status, 400, `${what}: ${JSON.stringify(response.json)}`);
@@ -42,9 +31,9 @@ function assertNotAllowed(response: { status: number; json: any }, what: string)
 
 test('saving, importing and validating a pipeline with load-file is refused; nothing is stored', async () => {
   for (const filePath of PATHS) {
-    assertNotAllowed(await env.request('POST', '/api/v1/pipelines', { body: loadFile(filePath) }), `save ${filePath}`);
-    assertNotAllowed(await env.request('POST', '/api/v1/pipelines/import', { body: JSON.stringify(loadFile(filePath)), headers: { 'content-type': 'application/json' } }), `import ${filePath}`);
-    const report = await env.request('POST', '/api/v1/pipelines/validate', { body: loadFile(filePath) });
+    assertNotAllowed(await env.request('POST', '/api/v1/pipelines', { body: loadFilePipeline(filePath) }), `save ${filePath}`);
+    assertNotAllowed(await env.request('POST', '/api/v1/pipelines/import', { body: JSON.stringify(loadFilePipeline(filePath)), headers: { 'content-type': 'application/json' } }), `import ${filePath}`);
+    const report = await env.request('POST', '/api/v1/pipelines/validate', { body: loadFilePipeline(filePath) });
     assert.equal(report.status, 200);
     assert.equal(report.json.valid, false);
     assert.deepEqual(report.json.errors.map((e: any) => [e.code, e.nodeId]), [['NODE_NOT_ALLOWED', 'read']]);
@@ -53,17 +42,17 @@ test('saving, importing and validating a pipeline with load-file is refused; not
 });
 
 test('a new version with load-file is refused and the pipeline keeps its version', async () => {
-  const harmless = { ...loadFile('x'), nodes: [{ id: 'read', type: 'text-template', params: { template: 'hi' } }, loadFile('x').nodes[1]!], edges: [{ from: 'read.text', to: 'out.value' }] };
+  const harmless = { ...loadFilePipeline('x'), nodes: [{ id: 'read', type: 'text-template', params: { template: 'hi' } }, loadFilePipeline('x').nodes[1]!], edges: [{ from: 'read.text', to: 'out.value' }] };
   const created = await env.request('POST', '/api/v1/pipelines', { body: harmless });
   assert.equal(created.status, 201, created.text);
   const id = created.json.pipeline.id;
-  assertNotAllowed(await env.request('PUT', `/api/v1/pipelines/${id}`, { body: loadFile('/etc/passwd') }), 'update');
+  assertNotAllowed(await env.request('PUT', `/api/v1/pipelines/${id}`, { body: loadFilePipeline('/etc/passwd') }), 'update');
   assert.equal((await env.request('GET', `/api/v1/pipelines/${id}`)).json.latestVersion, 1);
 });
 
 test('a version stored before the rule cannot be run or scheduled; no run row is left', async () => {
   // Straight into the store, as a pipeline saved by an older Tessera would be.
-  const saved = await env.deps.store.createPipeline({ ...loadFile('/proc/self/environ'), nodes: loadFile('/proc/self/environ').nodes.map((n) => ({ ...n, version: 1 })) });
+  const saved = await env.deps.store.createPipeline({ ...loadFilePipeline('/proc/self/environ'), nodes: loadFilePipeline('/proc/self/environ').nodes.map((n) => ({ ...n, version: 1 })) });
   const id = saved.pipeline.id;
   assertNotAllowed(await env.request('POST', `/api/v1/pipelines/${id}/runs?wait=30`, { body: { inputs: {} } }), 'run');
   assertNotAllowed(await env.request('POST', `/api/v1/pipelines/${id}/schedules`, { body: { interval: '1h' } }), 'schedule');
@@ -71,7 +60,7 @@ test('a version stored before the rule cannot be run or scheduled; no run row is
 });
 
 test('the worker refuses a load-file plan that bypassed the API, with or without an origin, at the first attempt', async () => {
-  const valid = validatePipeline(loadFile('/proc/self/environ'), env.deps.registry); // no API policy: as a forged start would be
+  const valid = validatePipeline(loadFilePipeline('/proc/self/environ'), env.deps.registry); // no API policy: as a forged start would be
   assert.ok(valid.ok);
   const api = compilePlan(valid.value, env.deps.taskQueue, 'api');
   const { origin: _dropped, ...unmarked } = api; // a plan recorded before plans had an origin

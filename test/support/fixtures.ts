@@ -18,6 +18,19 @@ export function greetingPipeline(name: string): Pipeline {
   };
 }
 
+/** load-file on `filePath` (as text) -> output "text": what the local-files rules are tested with. */
+export function loadFilePipeline(filePath: string): Pipeline {
+  return {
+    format: 'tessera.pipeline/v1',
+    name: 'reads-a-file',
+    nodes: [
+      { id: 'read', type: 'load-file', params: { path: filePath, kind: 'text' } },
+      { id: 'out', type: 'output', params: { name: 'text' } },
+    ],
+    edges: [{ from: 'read.value', to: 'out.value' }],
+  };
+}
+
 /** A document input and a text input; the test node test-digest hashes the document. */
 export function digestPipeline(name: string): Pipeline {
   return {

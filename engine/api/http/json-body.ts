@@ -27,16 +27,11 @@ export function jsonDepth(text: string): number {
   return max;
 }
 
+/** For JSON that arrives inside other requests (multipart form fields): bounded like JSON bodies. */
 export function assertJsonDepth(text: string, where: string): void {
   if (jsonDepth(text) > MAX_JSON_DEPTH) {
     throw apiError('JSON_TOO_DEEP', `${where} is nested more than ${MAX_JSON_DEPTH} levels deep.`, { limit: MAX_JSON_DEPTH });
   }
-}
-
-/** JSON.parse for JSON that arrives inside other requests (multipart fields): bounded the same way. */
-export function parseBoundedJson(text: string, where: string): unknown {
-  assertJsonDepth(text, where);
-  return JSON.parse(text);
 }
 
 type Done = (err: Error | null, body?: unknown) => void;

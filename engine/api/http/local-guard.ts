@@ -32,7 +32,12 @@ export function installLocalGuard(app: FastifyInstance, options: { authRequired:
   });
 }
 
-/** `127.x.x.x`, `localhost` and `[::1]`, each with an optional port. */
+/** A bind address on the loopback interface: the one rule for "auth may be off here" (127.x.x.x, localhost, ::1). */
+export function isLoopbackAddress(address: string): boolean {
+  return address === '::1' || isLoopbackHost(address);
+}
+
+/** A Host header value: `127.x.x.x`, `localhost` and `[::1]`, each with an optional port. */
 export function isLoopbackHost(host: string): boolean {
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(host.trim().toLowerCase());
   if (!match) return false;

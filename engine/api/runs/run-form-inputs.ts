@@ -10,6 +10,7 @@ import { elementKind, isListKind, MEDIA_KINDS, type PortKind, type ScalarKind } 
 import type { InputSpec } from '../../run/inputs.ts';
 import { apiError } from '../errors.ts';
 import type { RunForm } from './run-form.ts';
+import { assertJsonDepth } from '../http/json-body.ts';
 
 /** Refuses a file sent for an input the pipeline does not have, before any of it is stored. */
 export function assertFileInput(specs: InputSpec[], name: string): void {
@@ -39,6 +40,7 @@ export async function formInputs(form: RunForm, specs: InputSpec[], blobs: BlobS
 
 function fieldValue(name: string, text: string, kind: ScalarKind | 'any'): unknown {
   if (kind === 'text') return text;
+  assertJsonDepth(text, `Input "${name}"`);
   try {
     return JSON.parse(text);
   } catch {

@@ -15,6 +15,7 @@ import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
 import { feed, uploadGuard } from '../blobs/upload-guard.ts';
 import { clientError } from '../blobs/upload-source.ts';
+import { assertJsonDepth } from '../http/json-body.ts';
 
 export interface RunForm {
   /** The `inputs` field, parsed. */
@@ -75,6 +76,7 @@ function inputName(fieldname: string): string {
 }
 
 function parseInputsField(value: string): Record<string, unknown> {
+  assertJsonDepth(value, 'The "inputs" field');
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
