@@ -10,6 +10,7 @@ import { withOperationIds } from './http/operation-ids.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandling, onFrameworkError } from './errors.ts';
 import { installAuth } from './http/auth.ts';
+import { FORM_LIMITS } from './http/form-limits.ts';
 import { documentCommonErrors } from './http/documented-errors.ts';
 import { optionalNullableBodies } from './http/openapi-bodies.ts';
 import { installJsonBody } from './http/json-body.ts';
@@ -55,7 +56,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions): Promise<Fast
   installBodyIdleTimeout(app, options.bodyIdleMs ?? DEFAULT_BODY_IDLE_MS);
   installJsonBody(app);
 
-  await app.register(fastifyMultipart, { limits: { fileSize: deps.maxUploadBytes, files: 20, fields: 50 } });
+  await app.register(fastifyMultipart, { limits: { fileSize: deps.maxUploadBytes, ...FORM_LIMITS } });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

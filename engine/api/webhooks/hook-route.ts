@@ -27,12 +27,10 @@ import { ReplayGuard } from './replay-guard.ts';
 import { claimedSignature, signedHmac, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify, type ClaimedSignature } from './signature.ts';
 import { ErrorBody } from '../error-body.ts';
 import { spoolBody } from './spool.ts';
+import { FORM_LIMITS } from '../http/form-limits.ts';
 
 /** Room for a signed form's fields and boundaries beyond the upload limit: the whole body is spooled. */
 const FORM_OVERHEAD_BYTES = 1024 * 1024;
-/** As app.ts gives @fastify/multipart, so that signed and unsigned forms have the same limits. */
-const FORM_FILES = 20;
-const FORM_FIELDS = 50;
 
 interface HookCall {
   webhook: WebhookRecord;
@@ -156,8 +154,7 @@ export function hookRoute(scope: FastifyInstance, deps: ApiDeps): void {
       accept({ webhook, claimed }, hmac.digest());
       const parts: AsyncIterable<FormPart> = formParts(createReadStream(spooled.file), request.headers, {
         fileSize: deps.maxUploadBytes,
-        files: FORM_FILES,
-        fields: FORM_FIELDS,
+        ...FORM_LIMITS, // as for unsigned forms
       });
       return await formInputs(await readRunForm(parts, deps, options), specs, deps.blobs);
     } finally {
