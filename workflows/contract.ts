@@ -10,6 +10,14 @@ import type { NodeState, RunNodeRequest, RunNodeResult } from '../engine/run/pla
 /** Every node's state, by node id: pending, running (with its attempt), succeeded, failed, cancelled. */
 export const nodeStatusQuery = defineQuery<Record<string, NodeState>>('nodeStatus');
 
+/**
+ * The values the given nodes produced, by node id then port (large values are `$spilled` markers, as the
+ * worker left them): an input node's `value`, a task node's outputs, an output node's `value`. Nodes that
+ * have not produced anything yet are left out. The API records them when a node succeeds, so a run's
+ * per-node outputs outlive its workflow history.
+ */
+export const nodeOutputsQuery = defineQuery<Record<string, Record<string, unknown>>, [string[]]>('nodeOutputs');
+
 /** The one activity: runs a node (the worker registers it under this name). */
 export interface NodeActivities {
   runNode(request: RunNodeRequest): Promise<RunNodeResult>;

@@ -23,7 +23,7 @@ import type {
   RunPipelineInput,
   RunPipelineResult,
 } from '../engine/run/plan.ts';
-import { nodeStatusQuery, type NodeActivities } from './contract.ts';
+import { nodeOutputsQuery, nodeStatusQuery, type NodeActivities } from './contract.ts';
 import { gatherInputs, readyNodes } from './dag.ts';
 
 type Settled = { nodeId: string; result: RunNodeResult } | { nodeId: string; error: unknown };
@@ -41,6 +41,17 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
   const outputs: Record<string, unknown> = {};
   const started = new Set<string>();
   const running = new Map<string, { scope: CancellationScope; settled: Promise<Settled> }>();
+  const outputNames = new Map(plan.nodes.filter((n) => n.role === 'output').map((n) => [n.id, (n.params as { name: string }).name]));
+  setHandler(nodeOutputsQuery, (nodeIds) => {
+    const produced: Record<string, Record<string, unknown>> = {};
+    for (const nodeId of nodeIds) {
+      const name = outputNames.get(nodeId);
+      if (name !== undefined) {
+        if (name in outputs) produced[nodeId] = { value: outputs[name] };
+      } else if (values.has(nodeId)) produced[nodeId] = { ...values.get(nodeId) };
+    }
+    return produced;
+  });
   const now = (): string => new Date().toISOString(); // workflow time: deterministic on replay
 
   const finishInline = (node: PlanNode): void => {

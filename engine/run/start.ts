@@ -14,7 +14,7 @@ import { compilePlan, type RunPipelineInput, type RunPipelineResult } from './pl
 import { prepareRunInput } from './run-input.ts';
 import { startError } from './start-error.ts';
 
-export { nodeStatusQuery } from '../../workflows/contract.ts';
+export { nodeOutputsQuery, nodeStatusQuery } from '../../workflows/contract.ts';
 
 /** The name runPipeline is registered under (workflows/index.ts); for schedule actions, which take a name. */
 export const RUN_WORKFLOW = 'runPipeline';

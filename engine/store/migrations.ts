@@ -129,6 +129,20 @@ export const MIGRATIONS: Migration[] = [
       for (const row of rows) update.run(context.sealSecret(row.secret, webhookSecretContext(row.id)), row.id);
     },
   },
+  {
+    id: 3,
+    name: 'per-node outputs of runs',
+    sql: `
+      -- What each node of a run produced (JSON by port; large values are $spilled markers), recorded by
+      -- the tracker when the node succeeds, so they outlive the workflow's history.
+      CREATE TABLE run_node_outputs (
+        run_id TEXT NOT NULL,
+        node_id TEXT NOT NULL,
+        outputs TEXT NOT NULL,
+        PRIMARY KEY (run_id, node_id)
+      );
+    `,
+  },
 ];
 
 /** What a webhook's sealed secret is bound to. */

@@ -195,6 +195,7 @@ export class SqliteStore implements Store {
   async deleteRun(id: string): Promise<boolean> {
     return this.write(() => {
       this.db.prepare('DELETE FROM run_events WHERE run_id = ?').run(id);
+      this.db.prepare('DELETE FROM run_node_outputs WHERE run_id = ?').run(id);
       return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
     });
   }
@@ -202,6 +203,18 @@ export class SqliteStore implements Store {
   async activeRuns(): Promise<RunRecord[]> {
     const rows = this.db.prepare("SELECT * FROM runs WHERE status = 'running' ORDER BY started_at, id").all() as RunRow[];
     return rows.map(toRun);
+  }
+
+  async saveNodeOutputs(runId: string, outputs: Record<string, Record<string, unknown>>): Promise<void> {
+    const insert = this.db.prepare('INSERT OR REPLACE INTO run_node_outputs (run_id, node_id, outputs) VALUES (?, ?, ?)');
+    this.write(() => {
+      for (const [nodeId, values] of Object.entries(outputs)) insert.run(runId, nodeId, JSON.stringify(values));
+    });
+  }
+
+  async getNodeOutputs(runId: string, nodeId: string): Promise<Record<string, unknown> | undefined> {
+    const row = this.db.prepare('SELECT outputs FROM run_node_outputs WHERE run_id = ? AND node_id = ?').get(runId, nodeId) as { outputs: string } | undefined;
+    return row && (JSON.parse(row.outputs) as Record<string, unknown>);
   }
 
   async appendEvent(runId: string, type: RunEventType, data: Record<string, unknown>): Promise<RunEvent> {

@@ -153,6 +153,9 @@ export interface Store {
   activeRuns(): Promise<RunRecord[]>;
   appendEvent(runId: string, type: RunEventType, data: Record<string, unknown>): Promise<RunEvent>;
   eventsAfter(runId: string, afterSeq: number): Promise<RunEvent[]>;
+  /** Records what nodes of a run produced, by node id then port (replacing what was recorded for them). */
+  saveNodeOutputs(runId: string, outputs: Record<string, Record<string, unknown>>): Promise<void>;
+  getNodeOutputs(runId: string, nodeId: string): Promise<Record<string, unknown> | undefined>;
 
   // API keys: the secret is returned once by createApiKey and stored only as a hash.
   createApiKey(name: string): Promise<{ key: ApiKeyRecord; secret: string }>;

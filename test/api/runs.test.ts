@@ -86,6 +86,30 @@ describe('a run started with JSON', () => {
     assert.ok(json.endedAt);
   });
 
+  test('GET /runs/:id/nodes/:nodeId/outputs has what each node produced, recorded by the tracker', async () => {
+    // Recorded in the store when the nodes succeeded (the endpoint asks the workflow only when they were not).
+    for (const nodeId of ['who', ...TASK_NODES, 'greeting']) assert.ok(await env.deps.store.getNodeOutputs(runId, nodeId), `${nodeId} recorded`);
+    const outputsOf = async (nodeId: string) => {
+      const { status, json, text } = await env.request('GET', `/api/v1/runs/${runId}/nodes/${nodeId}/outputs`);
+      assert.equal(status, 200, text);
+      assert.deepEqual([json.runId, json.nodeId], [runId, nodeId]);
+      return json.outputs;
+    };
+    assert.deepEqual(await outputsOf('who'), { value: 'Ada:' });
+    assert.deepEqual(await outputsOf('nap'), { out: 'Ada:nap;' });
+    assert.deepEqual(await outputsOf('tally'), { out: 'Ada:nap;tally;' });
+    assert.deepEqual(await outputsOf('greeting'), { value: 'Ada:nap;tally;' });
+    assert.deepEqual(await outputsOf('echo'), { value: audio });
+    const big = await outputsOf('big');
+    assert.ok(big.text.$spilled?.sha256, 'a 40 KB text is a $spilled marker, as the workflow carries it');
+    const blob = await env.request('GET', `/api/v1/blobs/${big.text.$spilled.sha256}`);
+    assert.equal(JSON.parse(blob.text).length, 40_000);
+
+    const unknown = await env.request('GET', `/api/v1/runs/${runId}/nodes/nope/outputs`);
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.json.error.code, 'RUN_NODE_NOT_FOUND');
+  });
+
   test('resuming with Last-Event-ID (or ?after=) replays only later events', async () => {
     const middle = events[Math.floor(events.length / 2)];
     const later = events.filter((e) => Number(e.id) > Number(middle.id)).map((e) => e.id);
@@ -134,6 +158,10 @@ test('a failing node fails the run with a coded error naming the node', async ()
   assertWellOrdered(sse.events);
   assert.ok(indexOf(sse.events, 'node.failed', 'boom') >= 0);
   assert.equal(sse.events.at(-1)?.data.data.status, 'failed');
+  const outputs = await env.request('GET', `/api/v1/runs/${json.id}/nodes/boom/outputs`);
+  assert.equal(outputs.status, 409);
+  assert.equal(outputs.json.error.code, 'NODE_OUTPUTS_NOT_READY');
+  assert.match(outputs.json.error.message, /"boom".*failed/);
 });
 
 test('cancelling a long run ends it as cancelled; cancelling again is 409 RUN_ALREADY_FINISHED', async () => {
@@ -253,6 +281,7 @@ test('an unknown run is 404 RUN_NOT_FOUND everywhere', async () => {
     ['GET', '/api/v1/runs/run-nope/events'],
     ['POST', '/api/v1/runs/run-nope/cancel'],
     ['POST', '/api/v1/runs/run-nope/rerun'],
+    ['GET', '/api/v1/runs/run-nope/nodes/a/outputs'],
   ]) {
     const { status, json } = await env.request(method, route);
     assert.equal(status, 404, `${method} ${route}`);

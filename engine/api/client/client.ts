@@ -188,6 +188,11 @@ export class TesseraClient {
     return this.json('GET', `/runs${query({ ...filter })}`);
   }
 
+  /** What one node of a run produced, by output port (large values as `$spilled` markers: resolveValues). */
+  async nodeOutputs(runId: string, nodeId: string): Promise<Record<string, unknown>> {
+    return (await this.json<{ outputs: Record<string, unknown> }>('GET', `/runs/${enc(runId)}/nodes/${enc(nodeId)}/outputs`)).outputs;
+  }
+
   cancelRun(id: string): Promise<{ id: string; status: RunStatus; links: RunLinks }> {
     return this.json('POST', `/runs/${enc(id)}/cancel`);
   }

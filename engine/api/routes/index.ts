@@ -5,10 +5,11 @@ import { blobsRoutes } from './blobs.ts';
 import { eventsRoutes } from './events.ts';
 import { nodePortsRoutes } from './node-ports.ts';
 import { pipelinesRoutes } from './pipelines.ts';
+import { runNodesRoutes } from './run-nodes.ts';
 import { runsRoutes } from './runs.ts';
 import { schedulesRoutes } from './schedules.ts';
 import { webhooksRoutes } from './webhooks.ts';
 
 export type RouteModule = (app: FastifyInstance, deps: ApiDeps) => void;
 
-export const routeModules: RouteModule[] = [pipelinesRoutes, nodePortsRoutes, blobsRoutes, runsRoutes, eventsRoutes, webhooksRoutes, schedulesRoutes];
+export const routeModules: RouteModule[] = [pipelinesRoutes, nodePortsRoutes, blobsRoutes, runsRoutes, runNodesRoutes, eventsRoutes, webhooksRoutes, schedulesRoutes];

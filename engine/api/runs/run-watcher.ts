@@ -88,6 +88,7 @@ export class RunWatcher {
       if (this.closed) return;
       const next = mergeNodes(this.known, states);
       if (JSON.stringify(next) === JSON.stringify(this.known)) return;
+      await this.recordOutputs(probe, this.known, next);
       await this.record(diffNodes(this.known, next, reasons));
       this.known = next;
       await this.deps.store.updateRun(this.run.id, { nodes: next });
@@ -100,6 +101,7 @@ export class RunWatcher {
     await this.serial(async () => {
       if (this.closed) return;
       const nodes = mergeNodes(this.known, final.nodes);
+      await this.recordOutputs(probe, this.known, nodes);
       await this.record(diffNodes(this.known, nodes));
       this.known = nodes;
       this.closed = true;
@@ -123,6 +125,18 @@ export class RunWatcher {
     if (outcome.kind === 'failed') return failedRun(outcome.error, this.known, await probe.nodes(), endedAt);
     const message = 'The run\'s workflow does not exist in Temporal: it was never started, or it was deleted.';
     return { status: 'failed', error: { code: 'INTERNAL', message }, nodes: this.known, usage: usageTotals(this.known), endedAt };
+  }
+
+  /**
+   * Stores what newly succeeded nodes produced, before their `node.succeeded` events are appended, so a
+   * client reacting to the event finds the outputs. A query no worker answers leaves them unrecorded:
+   * GET /runs/:id/nodes/:nodeId/outputs then asks the workflow itself.
+   */
+  private async recordOutputs(probe: WorkflowProbe, before: Record<string, NodeState>, after: Record<string, NodeState>): Promise<void> {
+    const succeeded = Object.keys(after).filter((id) => after[id].status === 'succeeded' && before[id]?.status !== 'succeeded');
+    if (!succeeded.length) return;
+    const outputs = await probe.outputs(succeeded);
+    if (outputs && Object.keys(outputs).length) await this.deps.store.saveNodeOutputs(this.run.id, outputs);
   }
 
   /** Appends node events and observes the duration of every task node that finished. */

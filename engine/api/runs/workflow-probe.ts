@@ -6,7 +6,7 @@
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { NodeState, RunPipelineResult } from '../../run/plan.ts';
 import type { runPipeline } from '../../../workflows/run-pipeline.ts';
-import { nodeStatusQuery, type RunHandle } from '../../run/start.ts';
+import { nodeOutputsQuery, nodeStatusQuery, type RunHandle } from '../../run/start.ts';
 
 export type WorkflowEnd =
   | { kind: 'succeeded'; result: RunPipelineResult }
@@ -36,6 +36,15 @@ export class WorkflowProbe {
   async nodes(timeoutMs = QUERY_TIMEOUT_MS): Promise<Record<string, NodeState> | undefined> {
     try {
       return await this.call(() => this.handle.query(nodeStatusQuery), timeoutMs);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** What the given nodes produced (a closed workflow is answered too, by a worker replaying it); undefined when no worker answers. */
+  async outputs(nodeIds: string[], timeoutMs = QUERY_TIMEOUT_MS): Promise<Record<string, Record<string, unknown>> | undefined> {
+    try {
+      return await this.call(() => this.handle.query(nodeOutputsQuery, nodeIds), timeoutMs);
     } catch {
       return undefined;
     }
