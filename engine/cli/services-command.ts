@@ -8,6 +8,7 @@
 import type { Worker } from '@temporalio/worker';
 import { createMetrics } from '../api/metrics.ts';
 import { startApiServer, type ApiServer } from '../api/server.ts';
+import { findMediaTools, mediaToolsLines } from '../media/find-tools.ts';
 import { terminateLocalOcr } from '../media/ocr-local.ts';
 import { taskQueueFor } from '../run/plan.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
@@ -94,7 +95,8 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
       });
     }
 
-    process.stderr.write(startupBanner({ mode, ctx, temporal, authRequired, worker: worker ? { taskQueue, providers } : undefined, api, host }));
+    const mediaTools = worker ? await mediaToolsLines(findMediaTools()) : undefined;
+    process.stderr.write(startupBanner({ mode, ctx, temporal, authRequired, worker: worker ? { taskQueue, providers, mediaTools } : undefined, api, host }));
 
     await new Promise<void>((resolve) => {
       const stop = () => resolve();

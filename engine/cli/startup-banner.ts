@@ -1,10 +1,9 @@
 /**
  * What `tessera dev` / `serve` / `worker` print once they are up: where everything is (as URLs a terminal
- * makes clickable, never 0.0.0.0), which providers the worker has, what is missing (ffmpeg), and a first
- * command to try. The last line is "ready", which scripts and tests wait for.
+ * makes clickable, never 0.0.0.0), which providers the worker has, which ffmpeg and ffprobe it runs (or
+ * that they are missing: transcribe needs them), and a first command to try. The last line is "ready",
+ * which scripts and tests wait for.
  */
-import { accessSync, constants } from 'node:fs';
-import path from 'node:path';
 import type { ApiServer } from '../api/server.ts';
 import type { Providers } from '../providers/types.ts';
 import type { TemporalHandle } from '../temporal/connect.ts';
@@ -15,8 +14,8 @@ export interface BannerFacts {
   ctx: CliContext;
   temporal: TemporalHandle;
   authRequired: boolean;
-  /** Set when a worker runs in this process. */
-  worker?: { taskQueue: string; providers?: Providers };
+  /** Set when a worker runs in this process; mediaTools are the lines of find-tools.ts's mediaToolsLines. */
+  worker?: { taskQueue: string; providers?: Providers; mediaTools?: string[] };
   api?: ApiServer;
   host: string;
 }
@@ -32,9 +31,7 @@ export function startupBanner(f: BannerFacts): string {
   if (f.worker) {
     const names = f.worker.providers?.names() ?? [];
     lines.push(`worker on task queue "${f.worker.taskQueue}"; providers: ${names.join(', ') || 'none'} (keys come from this process's environment)`);
-    if (!findExecutable(process.env.FFMPEG_PATH || 'ffmpeg')) {
-      lines.push('WARNING: ffmpeg not found, so transcribe will fail: apt-get install ffmpeg, or set FFMPEG_PATH and FFPROBE_PATH');
-    }
+    lines.push(...(f.worker.mediaTools ?? []));
   }
   if (f.worker || f.api) {
     const roots = f.ctx.files.roots;
@@ -57,17 +54,4 @@ function browsable(url: string, host: string): string {
   const u = new URL(url);
   u.hostname = '127.0.0.1';
   return u.origin;
-}
-
-/** A command on PATH (or a path) that can be executed. */
-function findExecutable(command: string): string | undefined {
-  const candidates = command.includes('/') ? [command] : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, command));
-  return candidates.find((file) => {
-    try {
-      accessSync(file, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
 }

@@ -8,15 +8,29 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { scrubMessage } from '../files/scrub.ts';
 import { mediaError } from './errors.ts';
+import { findMediaTools } from './find-tools.ts';
 
 export interface MediaTools {
   ffmpeg: string;
   ffprobe: string;
 }
 
-/** FFMPEG_PATH / FFPROBE_PATH (the names fluent-ffmpeg made common) override the binaries on PATH. */
+let cached: { key: string; tools: MediaTools } | undefined;
+
+/**
+ * FFMPEG_PATH / FFPROBE_PATH (the names fluent-ffmpeg made common) when set, else the binaries on PATH,
+ * else the ones shipped in npm packages (find-tools.ts). Looked up again when those variables change.
+ * A tool found nowhere keeps its bare name, so running it fails with MEDIA_TOOL_MISSING.
+ */
 export function defaultTools(): MediaTools {
-  return { ffmpeg: process.env.FFMPEG_PATH || 'ffmpeg', ffprobe: process.env.FFPROBE_PATH || 'ffprobe' };
+  const { FFMPEG_PATH, FFPROBE_PATH, PATH } = process.env;
+  const key = JSON.stringify([FFMPEG_PATH, FFPROBE_PATH, PATH]);
+  if (cached?.key !== key) {
+    const found = findMediaTools();
+    const tools = { ffmpeg: found.ffmpeg.found?.path || FFMPEG_PATH || 'ffmpeg', ffprobe: found.ffprobe.found?.path || FFPROBE_PATH || 'ffprobe' };
+    cached = { key, tools };
+  }
+  return cached.tools;
 }
 
 export interface RunOptions {
@@ -49,7 +63,7 @@ export function runTool(command: string, args: string[], options: RunOptions = {
         reject(
           mediaError(
             'MEDIA_TOOL_MISSING',
-            `"${command}" was not found. Install FFmpeg (Debian/Ubuntu: apt-get install ffmpeg) or set FFMPEG_PATH and FFPROBE_PATH.`,
+            `"${command}" was not found. Install FFmpeg (Debian/Ubuntu: apt-get install ffmpeg), run npm install (it brings a bundled one), or set FFMPEG_PATH and FFPROBE_PATH.`,
             { command },
           ),
         );

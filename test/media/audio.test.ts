@@ -1,5 +1,5 @@
 /**
- * Real audio through Debian's ffmpeg: a minute of speech (an espeak-ng recording, test/fixtures/speech), probed, scanned for
+ * Real audio through the ffmpeg Tessera runs (the system's, else the bundled one): a minute of speech (an espeak-ng recording, test/fixtures/speech), probed, scanned for
  * silences and cut into chunks under a 20 s limit.
  */
 import { after, before, test } from 'node:test';
@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { detectSilences, probeAudio, splitAudio, type Silence, type SplitAudio } from '../../engine/media/audio.ts';
 import { writeTempFile } from '../../engine/media/temp.ts';
+import { defaultTools } from '../../engine/media/tools.ts';
 import { rejectsWithCode } from './helpers.ts';
 import { speechWav } from '../support/speech.ts';
 
@@ -30,7 +31,7 @@ after(async () => {
 });
 
 function ffmpeg(...args: string[]) {
-  execFileSync('ffmpeg', ['-v', 'error', '-y', ...args]);
+  execFileSync(defaultTools().ffmpeg, ['-v', 'error', '-y', ...args]);
 }
 
 test('probe: format and duration come from the content, not the name', async () => {
@@ -71,7 +72,7 @@ test('audio the upload rule accepts (Matroska audio, AIFF) is probed too: one me
 
 test('a streamed WebM recording without a duration header (as browsers record) is measured by decoding', async () => {
   // Written to a pipe, the muxer cannot go back to fill in the duration, exactly like MediaRecorder output.
-  const webm = execFileSync('ffmpeg', ['-v', 'error', '-t', '5', '-i', wav, '-c:a', 'libopus', '-f', 'webm', '-'], { maxBuffer: 1 << 24 });
+  const webm = execFileSync(defaultTools().ffmpeg, ['-v', 'error', '-t', '5', '-i', wav, '-c:a', 'libopus', '-f', 'webm', '-'], { maxBuffer: 1 << 24 });
   const file = await writeTempFile(webm);
   try {
     const info = await probeAudio(file.path);

@@ -1,5 +1,5 @@
 /**
- * The transcribe node with real audio (espeak-ng speech, Debian's ffmpeg) through the real OpenAI provider
+ * The transcribe node with real audio (espeak-ng speech, the ffmpeg Tessera runs) through the real OpenAI provider
  * against the fake server: long audio is cut into chunks, each uploaded as MP3, and the transcripts are
  * stitched back in chunk order with timestamps shifted to the original audio.
  */
@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { BlobRef } from '../../engine/blob/ref.ts';
+import { defaultTools } from '../../engine/media/tools.ts';
 import { transcribeNode } from '../../nodes/transcribe/index.ts';
 import type { RecordedRequest } from '../support/fake-provider-server.ts';
 import { nodeError, runNode, startNodeEnv, type NodeEnv } from '../support/node-harness.ts';
@@ -31,7 +32,7 @@ let shortSeconds: number;
 async function durationOf(data: Buffer, name = 'probe.bin'): Promise<number> {
   const file = path.join(dir, `${Date.now()}-${Math.random().toString(36).slice(2)}-${name}`);
   await writeFile(file, data);
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
+  const { stdout } = await run(defaultTools().ffprobe, ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
   await rm(file);
   return Number(stdout.trim());
 }

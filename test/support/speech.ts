@@ -1,11 +1,13 @@
 /**
  * Spoken fixtures, committed as Opus files under test/fixtures/speech/ (made by
- * scripts/make-speech-fixtures.ts with espeak-ng), so the tests need ffmpeg but no speech synthesiser.
+ * scripts/make-speech-fixtures.ts with espeak-ng), so the tests need ffmpeg (the one Tessera itself
+ * runs: the system's, else the bundled one) but no speech synthesiser.
  * `speechWav` decodes one to a 16-bit mono WAV at espeak-ng's 22,050 Hz, as the tests used to receive.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultTools } from '../../engine/media/tools.ts';
 import { CLINIC_PARAGRAPHS } from './fixtures.ts';
 
 export const SPEECH_FIXTURES = {
@@ -22,6 +24,6 @@ const FOLDER = fileURLToPath(new URL('../fixtures/speech/', import.meta.url));
 
 /** Writes the fixture as a WAV file at `target` and returns that path. */
 export function speechWav(name: SpeechFixture, target: string): string {
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', path.join(FOLDER, `${name}.ogg`), '-ar', '22050', '-ac', '1', '-c:a', 'pcm_s16le', target]);
+  execFileSync(defaultTools().ffmpeg, ['-v', 'error', '-y', '-i', path.join(FOLDER, `${name}.ogg`), '-ar', '22050', '-ac', '1', '-c:a', 'pcm_s16le', target]);
   return target;
 }
