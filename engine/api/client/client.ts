@@ -14,7 +14,7 @@ import type { CodedError } from '../../errors.ts';
 import type { PortMap } from '../../node-sdk/define-node.ts';
 import type { CatalogEntry } from '../../node-sdk/registry.ts';
 import type { Pipeline } from '../../pipeline/schema.ts';
-import type { Page, PipelineRecord, PipelineVersionRecord, RunEvent, RunFilter, RunRecord, RunStatus, RunSummary } from '../../store/types.ts';
+import type { OverlapPolicy, Page, PipelineRecord, PipelineVersionRecord, RunEvent, RunFilter, RunRecord, RunStatus, RunSummary } from '../../store/types.ts';
 import { restoreSpilled } from '../../worker/spill.ts';
 import { parseSse } from './sse-parse.ts';
 
@@ -67,6 +67,73 @@ export type PipelineSaved = { pipeline: PipelineRecord; version: PipelineVersion
 /** A node's ports for its params (or why they cannot be known). */
 export type NodePorts = { inputs: PortMap; outputs: PortMap } | { error: string };
 
+/** A schedule as the API shows it (GET /schedules/:id adds Temporal's live view). */
+export interface ScheduleView {
+  id: string;
+  pipelineId: string;
+  /** Pinned version, or null: the latest version at each create/update. */
+  version: number | null;
+  spec: { cron?: string[]; intervals?: string[]; timezone?: string };
+  overlap: OverlapPolicy;
+  inputs: Record<string, unknown>;
+  paused: boolean;
+  note: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Temporal's view of a schedule: what fires next, what it started recently. */
+export interface ScheduleTemporalView {
+  paused: boolean;
+  note?: string;
+  nextActionTimes: string[];
+  recentRuns: { runId: string; scheduledAt: string; startedAt: string }[];
+  runningRunIds: string[];
+  numActionsTaken: number;
+  numActionsSkippedOverlap: number;
+}
+
+export interface CreateScheduleRequest {
+  cron?: string | string[];
+  /** "30s", "5m", "2h", "1d" or a number of seconds. */
+  interval?: string | number;
+  timezone?: string;
+  overlap?: OverlapPolicy;
+  inputs?: Record<string, unknown>;
+  version?: number;
+  paused?: boolean;
+  note?: string;
+}
+
+export interface UpdateScheduleRequest {
+  cron?: string | string[] | null;
+  interval?: string | number | null;
+  timezone?: string | null;
+  overlap?: OverlapPolicy;
+  inputs?: Record<string, unknown>;
+  version?: number | null;
+  note?: string | null;
+}
+
+/** A webhook as listed (its token and secret are shown only when it is created). */
+export interface WebhookView {
+  id: string;
+  pipelineId: string;
+  version: number | null;
+  createdAt: string;
+  signed: boolean;
+  revokedAt: string | null;
+}
+
+export interface WebhookCreated {
+  webhook: WebhookView;
+  /** The URL to call; its token is the credential and is not shown again. */
+  url: string;
+  token: string;
+  /** Only when the server generated the secret (`generateSecret`). */
+  secret?: string;
+}
+
 export class TesseraClient {
   private readonly base: string;
   private readonly fetch: typeof fetch;
@@ -75,6 +142,11 @@ export class TesseraClient {
     const trimmed = options.server.replace(/\/+$/, '');
     this.base = trimmed.endsWith('/api/v1') ? trimmed : `${trimmed}/api/v1`;
     this.fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  /** True when this client sends an API key (what code snippets shown to a user should do too). */
+  get authenticated(): boolean {
+    return Boolean(this.options.token);
   }
 
   createPipeline(document: Pipeline): Promise<PipelineSaved> {
@@ -199,6 +271,58 @@ export class TesseraClient {
 
   async rerun(id: string, options: { wait?: number } = {}): Promise<StartRunResult> {
     return this.started(await this.request('POST', `/runs/${enc(id)}/rerun${query({ wait: options.wait })}`));
+  }
+
+  /** Runs the pipeline on cron expressions or an interval (Temporal Schedules). */
+  async createSchedule(pipelineId: string, request: CreateScheduleRequest): Promise<ScheduleView> {
+    return (await this.json<{ schedule: ScheduleView }>('POST', `/pipelines/${enc(pipelineId)}/schedules`, request)).schedule;
+  }
+
+  /** The schedules of one pipeline, or every schedule. */
+  async listSchedules(pipelineId?: string): Promise<ScheduleView[]> {
+    const route = pipelineId === undefined ? '/schedules' : `/pipelines/${enc(pipelineId)}/schedules`;
+    return (await this.json<{ items: ScheduleView[] }>('GET', route)).items;
+  }
+
+  /** A schedule with Temporal's view (next times, recent runs); `temporal` is null when Temporal lost it. */
+  getSchedule(id: string): Promise<{ schedule: ScheduleView; temporal: ScheduleTemporalView | null }> {
+    return this.json('GET', `/schedules/${enc(id)}`);
+  }
+
+  async updateSchedule(id: string, patch: UpdateScheduleRequest): Promise<ScheduleView> {
+    return (await this.json<{ schedule: ScheduleView }>('PATCH', `/schedules/${enc(id)}`, patch)).schedule;
+  }
+
+  async pauseSchedule(id: string): Promise<ScheduleView> {
+    return (await this.json<{ schedule: ScheduleView }>('POST', `/schedules/${enc(id)}/pause`)).schedule;
+  }
+
+  async resumeSchedule(id: string): Promise<ScheduleView> {
+    return (await this.json<{ schedule: ScheduleView }>('POST', `/schedules/${enc(id)}/resume`)).schedule;
+  }
+
+  /** Runs the schedule's action now, even when paused (the run is listed with trigger schedule). */
+  async triggerSchedule(id: string): Promise<void> {
+    await this.request('POST', `/schedules/${enc(id)}/trigger`);
+  }
+
+  /** Deletes the schedule; its past runs stay. */
+  async deleteSchedule(id: string): Promise<void> {
+    await this.request('DELETE', `/schedules/${enc(id)}`);
+  }
+
+  /** A webhook URL that runs the pipeline; `generateSecret` (or your own `secret`) makes calls need a signature. */
+  createWebhook(pipelineId: string, request: { version?: number; secret?: string; generateSecret?: boolean } = {}): Promise<WebhookCreated> {
+    return this.json('POST', `/pipelines/${enc(pipelineId)}/webhooks`, request);
+  }
+
+  async listWebhooks(pipelineId: string): Promise<WebhookView[]> {
+    return (await this.json<{ items: WebhookView[] }>('GET', `/pipelines/${enc(pipelineId)}/webhooks`)).items;
+  }
+
+  /** Revokes a webhook: its URL answers 404 from now on. */
+  async revokeWebhook(id: string): Promise<void> {
+    await this.request('DELETE', `/webhooks/${enc(id)}`);
   }
 
   /** The run's events, replayed then live, until `run.finished`; resumes by itself when the stream drops. */
