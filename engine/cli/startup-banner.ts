@@ -4,6 +4,8 @@
  * that they are missing: transcribe needs them), and a first command to try. The last line is "ready",
  * which scripts and tests wait for.
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ApiServer } from '../api/server.ts';
 import type { Providers } from '../providers/types.ts';
 import type { TemporalHandle } from '../temporal/connect.ts';
@@ -44,8 +46,23 @@ export function startupBanner(f: BannerFacts): string {
     lines.push(`API: ${url}/api/v1 (OpenAPI: ${url}/api/v1/openapi.json)`);
     lines.push(f.authRequired ? 'API keys required (create one: tessera keys create <name>)' : 'API keys NOT required: auth is off because the API is bound to 127.0.0.1 only');
   }
-  if (f.mode === 'dev') lines.push('try: npx tessera run examples/greeting.pipeline.json -i who=Ada');
+  if (f.mode === 'dev') lines.push(`try: ${firstCommand(process.cwd())}`);
   return `${lines.join('\n')}\nready\n`;
+}
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * The example run, as typed in `cwd`: `npx tessera` only where npx finds this package (the checkout, or a
+ * project that has it in node_modules; elsewhere npx would fetch an unrelated package of that name), else
+ * `tessera` (a global install or npm link); the example file relative to `cwd` when it is below it.
+ */
+export function firstCommand(cwd: string, root = PACKAGE_ROOT): string {
+  const here = path.resolve(root) === path.resolve(cwd) || path.resolve(root) === path.resolve(cwd, 'node_modules', 'tessera');
+  const example = path.join(root, 'examples', 'greeting.pipeline.json');
+  const relative = path.relative(cwd, example);
+  const file = relative.startsWith('..') || path.isAbsolute(relative) ? example : relative;
+  return `${here ? 'npx tessera' : 'tessera'} run ${file} -i who=Ada`;
 }
 
 /** An address to open: a wildcard bind address is reachable at loopback, not at 0.0.0.0 or [::]. */

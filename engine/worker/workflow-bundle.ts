@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
 
 export const WORKFLOWS_DIR = fileURLToPath(new URL('../../workflows/', import.meta.url));
 const WORKFLOWS_ENTRY = path.join(WORKFLOWS_DIR, 'index.ts');
@@ -33,12 +33,28 @@ export async function loadWorkflowBundle(cacheDir: string): Promise<{ code: stri
   // The workflow imports types from engine/run/plan.ts; types vanish in the bundle, so they are not hashed.
   const cached = path.join(cacheDir, `workflow-bundle-${hash.digest('hex').slice(0, 16)}.js`);
   if (existsSync(cached)) return { code: await readFile(cached, 'utf8') };
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietLogger, webpackConfigHook: compileOwnWorkflows });
   await mkdir(cacheDir, { recursive: true });
   const tmp = `${cached}.${process.pid}.tmp`;
   await writeFile(tmp, code);
   await rename(tmp, cached);
   return { code };
+}
+
+type WebpackConfig = Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0];
+
+/**
+ * The SDK's webpack rule compiles .ts files except under node_modules; when Tessera is itself installed
+ * as a package (npm install <tarball>, npm install -g), its workflows/ is under node_modules, so that rule
+ * is narrowed to leave out other packages only.
+ */
+export function compileOwnWorkflows(config: WebpackConfig): WebpackConfig {
+  for (const rule of config.module?.rules ?? []) {
+    if (rule && typeof rule === 'object' && rule.test instanceof RegExp && rule.test.source === '\\.ts$') {
+      rule.exclude = (file: string) => /node_modules/.test(file) && !file.startsWith(WORKFLOWS_DIR);
+    }
+  }
+  return config;
 }
 
 const noop = (): void => {};
