@@ -2,7 +2,8 @@
  * Tessera as a package (issue 14): `npm pack` makes a tarball with the command, the engine, the nodes, the
  * workflows and the built editor and none of the checkout's tools, tests or artefacts; installed into an
  * empty project, its `tessera` bin answers --help and validates an example, its workflows bundle from
- * under node_modules, and it finds its own bundled ffmpeg and ffprobe.
+ * under node_modules, and it finds its own bundled ffmpeg and ffprobe. `tessera dev`'s first command to
+ * try names `npx tessera` only where npx would find this package.
  *
  * The install skips install scripts (--ignore-scripts): better-sqlite3's native build and the temporal
  * CLI's pip install take a minute and are not what is tested here; the commands tested need neither.
@@ -119,4 +120,12 @@ console.log(JSON.stringify({ bundle: code.length, runPipeline: code.includes('fu
     assert.equal(result[tool]?.source, 'bundled');
     assert.ok(result[tool]!.path.startsWith(path.join(project, 'node_modules') + path.sep), result[tool]!.path);
   }
+});
+
+test("dev's first command names npx tessera only where npx finds this package, else tessera", async () => {
+  const { firstCommand } = await import('../../engine/cli/startup-banner.ts');
+  assert.equal(firstCommand(ROOT), 'npx tessera run examples/greeting.pipeline.json -i who=Ada');
+  assert.equal(firstCommand('/srv/app', '/srv/app/node_modules/tessera/'), 'npx tessera run node_modules/tessera/examples/greeting.pipeline.json -i who=Ada');
+  // A global install (or npm link) started elsewhere: npx would fetch the unrelated registry package.
+  assert.equal(firstCommand('/home/ada', '/usr/lib/node_modules/tessera/'), 'tessera run /usr/lib/node_modules/tessera/examples/greeting.pipeline.json -i who=Ada');
 });
