@@ -56,6 +56,7 @@ test('times are shown in the schedule zone, with how far away they are', () => {
   assert.equal(relativeTime('2026-01-12T06:58:05.000Z', now), '2 min ago');
   assert.equal(relativeTime('2026-01-12T10:00:05.000Z', now), 'in 3 h');
   assert.equal(relativeTime(t, now), 'just now');
+  assert.equal(relativeTime('2026-01-12T07:00:05.400Z', now), 'now');
 });
 
 test('the input nodes become fields; typed texts become run inputs by kind', () => {

@@ -70,15 +70,15 @@ export function clientSnippet(ctx: CallContext): string {
     return `    ${key}: ${JSON.stringify(exampleValue(f))},`;
   });
   return [
-    `// engine/api/client/client.ts from Tessera's repository (fetch only)`,
+    `// the typed client: engine/api/client/client.ts in Tessera's repository`,
     `import { TesseraClient } from './tessera/engine/api/client/client.ts';`,
     '',
-    ctx.keyRequired
-      ? `const api = new TesseraClient({ server: ${JSON.stringify(ctx.origin)}, token: process.env.TESSERA_KEY });`
-      : `const api = new TesseraClient({ server: ${JSON.stringify(ctx.origin)} }); // add token: process.env.TESSERA_KEY when keys are required`,
+    ...(ctx.keyRequired
+      ? [`const api = new TesseraClient({ server: ${JSON.stringify(ctx.origin)}, token: process.env.TESSERA_KEY });`]
+      : ['// when the API requires keys, add token: process.env.TESSERA_KEY', `const api = new TesseraClient({ server: ${JSON.stringify(ctx.origin)} });`]),
     `const started = await api.startRun(${JSON.stringify(ctx.pipelineId)}, {`,
     entries.length ? `  inputs: {\n${entries.join('\n')}\n  },` : '  inputs: {},',
-    '  wait: 60, // seconds to wait for the outputs',
+    '  wait: 60, // seconds',
     '});',
     'const run = started.done ? started.run : await api.waitForRun(started.id);',
     'console.log(run.status, await api.resolveValues(run.outputs ?? {}));',

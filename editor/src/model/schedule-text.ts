@@ -108,7 +108,7 @@ export function relativeTime(iso: string, now: number = Date.now()): string {
   const ms = new Date(iso).getTime() - now;
   if (Number.isNaN(ms)) return '';
   const abs = Math.abs(ms);
-  if (abs < 1000) return 'just now';
+  if (abs < 1000) return ms > 0 ? 'now' : 'just now';
   const [n, unit] = abs < 60_000 ? [Math.round(abs / 1000), 's'] : abs < 3_600_000 ? [Math.round(abs / 60_000), 'min'] : abs < 86_400_000 ? [Math.round(abs / 3_600_000), 'h'] : [Math.round(abs / 86_400_000), 'd'];
   return ms > 0 ? `in ${n} ${unit}` : `${n} ${unit} ago`;
 }
