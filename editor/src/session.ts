@@ -23,10 +23,16 @@ export const session = reactive({
   generation: 0,
 });
 
-let client = makeClient(sessionStorage.getItem(KEY_STORAGE) ?? undefined);
+let token = sessionStorage.getItem(KEY_STORAGE) ?? undefined;
+let client = makeClient(token);
 
-function makeClient(token?: string): TesseraClient {
-  return new TesseraClient({ server: window.location.origin, token, fetch: (...args) => window.fetch(...args) });
+function makeClient(key?: string): TesseraClient {
+  return new TesseraClient({ server: window.location.origin, token: key, fetch: (...args) => window.fetch(...args) });
+}
+
+/** The Authorization header for requests the typed client cannot make (uploads with progress). */
+export function authHeaders(): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
 }
 
 export function api(): TesseraClient {
@@ -45,19 +51,25 @@ export async function call<T>(run: (api: TesseraClient) => Promise<T>, options: 
     }
     return result;
   } catch (err) {
-    if (err instanceof ApiClientError) {
-      if (err.code === 'SERVER_UNREACHABLE' || err.status === 0) {
-        session.unreachable = true;
-        session.unreachableMessage = err.message;
-      } else if (err.status === 401) {
-        session.needsKey = true;
-      } else if (!options.quiet) {
-        session.error = { code: err.code, message: err.message };
-      }
-    } else if (!options.quiet) {
-      session.error = { code: 'EDITOR_ERROR', message: (err as Error).message };
-    }
+    report(err, options);
     throw new Handled((err as Error).message);
+  }
+}
+
+/** Shows an error of an API call: the unreachable banner, the key prompt, or the coded error line. */
+export function report(err: unknown, options: { quiet?: boolean } = {}): void {
+  if (err instanceof Handled) return;
+  if (err instanceof ApiClientError) {
+    if (err.code === 'SERVER_UNREACHABLE' || err.status === 0) {
+      session.unreachable = true;
+      session.unreachableMessage = err.message;
+    } else if (err.status === 401) {
+      session.needsKey = true;
+    } else if (!options.quiet) {
+      session.error = { code: err.code, message: err.message };
+    }
+  } else if (!options.quiet) {
+    session.error = { code: 'EDITOR_ERROR', message: (err as Error).message };
   }
 }
 
@@ -71,7 +83,8 @@ export async function useKey(key: string): Promise<boolean> {
     return false;
   }
   client = candidate;
-  sessionStorage.setItem(KEY_STORAGE, key.trim());
+  token = key.trim();
+  sessionStorage.setItem(KEY_STORAGE, token);
   session.needsKey = false;
   session.keyError = '';
   session.generation++;
@@ -80,6 +93,7 @@ export async function useKey(key: string): Promise<boolean> {
 
 export function forgetKey(): void {
   sessionStorage.removeItem(KEY_STORAGE);
+  token = undefined;
   client = makeClient();
 }
 

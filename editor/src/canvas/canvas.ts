@@ -9,6 +9,7 @@ import { AreaExtensions, AreaPlugin } from 'rete-area-plugin';
 import { ClassicFlow, ConnectionPlugin, getSourceTarget } from 'rete-connection-plugin';
 import { Presets, VuePlugin, type VueArea2D } from 'rete-vue-plugin';
 import type { Graph } from '../model/mapping.ts';
+import type { NodeRun } from '../run/run-state.ts';
 import { canConnect } from '../model/kinds.ts';
 import { CanvasConnection, CanvasNode, type NodeProblem, type Schemes } from './schemes.ts';
 import { FrameBatchedSocketPosition } from './socket-positions.ts';
@@ -186,6 +187,27 @@ export class Canvas {
       this.syncing = false;
     }
     this.scheduleViewUpdate();
+  }
+
+  /**
+   * Draws a run's node states (undefined: no run shown). Only the `changed` nodes and the connections
+   * leaving them are redrawn, so a large pipeline stays smooth while its run streams events.
+   */
+  async showRun(states: Record<string, NodeRun> | undefined, changed: Set<string>): Promise<void> {
+    this.container.classList.toggle('showing-run', !!states);
+    for (const id of changed) {
+      const node = this.editor.getNode(id);
+      if (!node) continue;
+      node.run = states?.[id] && { ...states[id] };
+      await this.area.update('node', id);
+    }
+    for (const c of this.editor.getConnections()) {
+      if (!changed.has(c.source)) continue;
+      const arrived = states?.[c.source]?.status === 'succeeded';
+      if (c.arrived === arrived) continue;
+      c.arrived = arrived;
+      await this.area.update('connection', c.id);
+    }
   }
 
   /** Shows the minimap once the first load is drawn (it redraws after each change, at most once a frame). */

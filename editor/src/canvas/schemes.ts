@@ -2,6 +2,7 @@
 import { ClassicPreset, type GetSchemes } from 'rete';
 import type { GraphNode, GraphPort } from '../model/mapping.ts';
 import { acceptsManyEdges } from '../model/kinds.ts';
+import type { NodeRun } from '../run/run-state.ts';
 
 /** A socket knows its port kind; the name is what Rete shows in tooltips. */
 export class KindSocket extends ClassicPreset.Socket {
@@ -24,6 +25,8 @@ export class CanvasNode extends ClassicPreset.Node<Record<string, KindSocket>, R
   graph!: GraphNode;
   /** A signature of what is drawn, to skip redraws that would change nothing. */
   drawn = '';
+  /** The node's state in the run shown on the canvas, if one is. */
+  run?: NodeRun;
 
   constructor(graph: GraphNode) {
     super(graph.label);
@@ -53,6 +56,8 @@ export class CanvasNode extends ClassicPreset.Node<Record<string, KindSocket>, R
 export class CanvasConnection<A extends CanvasNode = CanvasNode, B extends CanvasNode = CanvasNode> extends ClassicPreset.Connection<A, B> {
   /** Why this edge does not fit (kinds changed under it), shown on the canvas. */
   problem?: string;
+  /** In the run shown: the value has arrived (its source node succeeded). */
+  arrived?: boolean;
 }
 
 export type Schemes = GetSchemes<CanvasNode, CanvasConnection<CanvasNode, CanvasNode>>;

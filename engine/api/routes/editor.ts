@@ -27,6 +27,8 @@ export const EDITOR_CSP = [
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
+  // Run outputs (audio, documents) are shown from blob: URLs of what the editor downloaded with its key.
+  "media-src 'self' blob:",
   "font-src 'self'",
   "connect-src 'self'",
   "worker-src 'self'",

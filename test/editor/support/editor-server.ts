@@ -17,12 +17,13 @@ export interface EditorServer {
   cleanup(): Promise<void>;
 }
 
-export async function startEditorServer(options: { auth?: boolean } = {}): Promise<EditorServer> {
+/** `env`: more environment for the server (e.g. OPENAI_BASE_URL pointing at the fake provider server). */
+export async function startEditorServer(options: { auth?: boolean; env?: Record<string, string> } = {}): Promise<EditorServer> {
   const { freePort } = await import('../../../engine/temporal/dev-server.ts');
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-editor-e2e-'));
   const temporalPort = await freePort();
   const port = await freePort();
-  const env = { TESSERA_TEMPORAL_PORT: String(temporalPort), TESSERA_DATA_DIR: dataDir, TESSERA_TASK_QUEUE: `q${temporalPort}` };
+  const env = { TESSERA_TEMPORAL_PORT: String(temporalPort), TESSERA_DATA_DIR: dataDir, TESSERA_TASK_QUEUE: `q${temporalPort}`, ...options.env };
   const args = ['dev', '--no-ui', '--port', String(port), ...(options.auth ? ['--auth'] : [])];
   const server: EditorServer = {
     url: `http://127.0.0.1:${port}`,

@@ -1,0 +1,206 @@
+/**
+ * Running pipelines from the editor, end to end in real Chromium against a real `tessera dev` whose
+ * providers are the fake provider server (the official SDKs over HTTP): (a) upload the voice note
+ * through the file input, run voice-note-to-summary, watch the nodes go running -> succeeded, read the
+ * transcript and the extracted JSON; (b) a rate limit shows as a retry, then success; a non-retryable
+ * error fails the run and the failing node shows the message; (c) cancel a slow run; (d) reload during a
+ * run and keep following it; history lists the runs and opens one.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import type { Pipeline } from '../../engine/pipeline/schema.ts';
+import { TesseraClient } from '../../engine/api/client/client.ts';
+import { ROOT } from '../support/cli.ts';
+import { fakeKey } from '../support/fake-keys.ts';
+import { startFakeProviders, type FakeProviders } from '../support/fake-provider-server.ts';
+import { launch, screenshot, type Browser } from './support/browser.ts';
+import { startEditorServer, type EditorServer } from './support/editor-server.ts';
+
+const VOICE_NOTE = join(ROOT, 'test/fixtures/speech/voice-note.ogg');
+const TRANSCRIPT = 'Patient reports headaches. Start metformin five hundred milligrams twice daily. Review in two weeks.';
+
+let fake: FakeProviders;
+let server: EditorServer;
+let browser: Browser;
+let api: TesseraClient;
+let pipelineId: string;
+
+before(async () => {
+  fake = await startFakeProviders();
+  [server, browser] = await Promise.all([
+    startEditorServer({ env: { OPENAI_API_KEY: fakeKey('sk-editor'), OPENAI_BASE_URL: fake.openaiBaseURL } }),
+    launch(),
+  ]);
+  api = new TesseraClient({ server: server.url });
+  const example = JSON.parse(readFileSync(join(ROOT, 'examples/voice-note-to-summary.pipeline.json'), 'utf8')) as Pipeline;
+  pipelineId = (await api.createPipeline(example)).pipeline.id;
+});
+after(async () => {
+  await browser?.close();
+  await server?.cleanup();
+  await fake?.close();
+});
+
+type Hooks = { run(): { status: string; nodes: Record<string, { status: string; attempt?: number }> } | undefined; runRecord(): { id: string } | undefined };
+
+async function openPipeline(page: Page, path = `/pipelines/${pipelineId}`): Promise<void> {
+  await page.goto(`${server.url}${path}`);
+  await page.waitForFunction(() => 'tesseraEditor' in window);
+  await page.locator('[data-testid=node]').first().waitFor();
+}
+
+/** The state of a node as drawn on the canvas (its badge), waited for. */
+async function waitForNodeState(page: Page, nodeId: string, status: string, timeout = 60_000): Promise<void> {
+  await page.locator(`[data-node-id="${nodeId}"][data-run-status="${status}"]`).waitFor({ timeout });
+}
+
+async function startFromRunTab(page: Page): Promise<string> {
+  await page.locator('[data-testid=tab-run]').click();
+  await page.locator('[data-testid=file-audio]').setInputFiles(VOICE_NOTE);
+  await page.locator('[data-testid=run-input-audio] [data-testid=uploaded]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid=run]').click();
+  await page.waitForURL(/\/runs\/[^/]+$/, { timeout: 30_000 });
+  return decodeURIComponent(page.url().split('/runs/')[1]);
+}
+
+async function runStatus(page: Page, status: string, timeout = 90_000): Promise<void> {
+  try {
+    await page.locator(`[data-testid=run-status][data-status="${status}"]`).waitFor({ timeout });
+  } catch (err) {
+    await screenshot(page, `run-timeout-waiting-for-${status}`);
+    throw err;
+  }
+}
+
+test('(a) upload the voice note, run, watch the nodes go running -> succeeded, read the transcript and the JSON', async () => {
+  fake.reset();
+  // Long enough that the page sees the transcription running.
+  fake.script('transcriptions', { text: TRANSCRIPT, delayMs: 2500 });
+  const page = await browser.newPage();
+  const seen = new Set<string>();
+  await openPipeline(page);
+  await page.exposeFunction('noteState', (s: string) => seen.add(s));
+  await page.evaluate(() => {
+    // Records every state the transcribe node's badge shows, however briefly.
+    new MutationObserver(() => {
+      const status = document.querySelector('[data-node-id="stt"]')?.getAttribute('data-run-status');
+      if (status) (window as unknown as { noteState(s: string): void }).noteState(status);
+    }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-run-status'], childList: true });
+  });
+  const runId = await startFromRunTab(page);
+  await waitForNodeState(page, 'stt', 'running');
+  await screenshot(page, 'run-a1-running');
+  await runStatus(page, 'succeeded');
+  for (const nodeId of ['note', 'stt', 'fields', 'summary', 'out-fields', 'out-summary', 'out-transcript']) await waitForNodeState(page, nodeId, 'succeeded', 10_000);
+  assert.ok(seen.has('running') && seen.has('succeeded'), `the transcribe node was seen running then succeeded (${[...seen]})`);
+  // Every connection's value arrived.
+  assert.equal(await page.locator('[data-testid=connection][data-arrived=yes]').count(), 6);
+
+  // The run panel has the outputs: the transcript as text, the fields as a JSON tree.
+  await page.locator('[data-testid=run-output-transcript] [data-testid=value-text]').filter({ hasText: 'metformin' }).waitFor();
+  await page.locator('[data-testid=run-output-fields] [data-testid=json-tree]').first().waitFor();
+  await screenshot(page, 'run-a2-finished');
+
+  // Clicking the transcribe node shows its own outputs, from the API's per-node outputs.
+  await page.locator('[data-node-id="stt"] [data-testid=title]').click();
+  await page.locator('[data-testid=node-run][data-status=succeeded]').waitFor();
+  const text = await page.locator('[data-testid=node-output-text] [data-testid=value-text]').textContent();
+  assert.equal(text, TRANSCRIPT);
+  await page.locator('[data-node-id="fields"] [data-testid=title]').click();
+  await page.locator('[data-testid=node-output-json] [data-testid=json-tree]').first().waitFor();
+  await page.locator('[data-node-id="note"] [data-testid=title]').click();
+  await page.locator('[data-testid=node-output-value] [data-testid=value-audio]').waitFor();
+  await screenshot(page, 'run-a3-node-outputs');
+
+  // What the page shows is what the API recorded.
+  const run = await api.getRun(runId);
+  assert.equal(run.status, 'succeeded');
+  assert.equal(run.outputs?.transcript, TRANSCRIPT);
+  const sent = fake.requestsTo('transcriptions')[0];
+  assert.ok(sent.form?.files[0].size, 'the uploaded audio reached the provider');
+  await page.close();
+});
+
+test('(b) a rate limit shows as a retry, then success; a non-retryable error fails the run on its node', async () => {
+  fake.reset();
+  fake.fault('transcriptions', 'rate-limit', { retryAfter: 2 });
+  fake.script('transcriptions', { text: TRANSCRIPT });
+  const page = await browser.newPage();
+  await openPipeline(page);
+  const runId = await startFromRunTab(page);
+  await runStatus(page, 'succeeded');
+  const state = await page.evaluate(() => (window as unknown as { tesseraEditor: Hooks }).tesseraEditor.run()!.nodes.stt);
+  assert.equal(state.status, 'succeeded');
+  assert.equal(state.attempt, 2, 'the node succeeded on its second attempt');
+  await page.locator('[data-node-id="stt"] [data-testid=title]').click();
+  await page.locator('[data-testid=node-run]').filter({ hasText: 'attempt 2' }).waitFor();
+  const events = [];
+  for await (const e of api.followEvents(runId)) events.push(e);
+  assert.ok(events.some((e) => e.type === 'node.retrying' && e.data.nodeId === 'stt'), 'the API reported the retry');
+
+  // Out of quota: not retried, the run fails naming the node, the node shows the message.
+  fake.reset();
+  fake.script('transcriptions', { text: TRANSCRIPT });
+  fake.fault('chat', 'rate-limit', { code: 'insufficient_quota', message: 'You exceeded your current quota.' });
+  fake.fault('chat', 'rate-limit', { code: 'insufficient_quota', message: 'You exceeded your current quota.' });
+  await page.locator('[data-testid=tab-run]').click();
+  await page.locator('[data-testid=close-run]').click();
+  await page.waitForURL(/\/pipelines\/[^/]+$/);
+  await startFromRunTab(page);
+  await runStatus(page, 'failed');
+  const failure = await page.locator('[data-testid=run-failure]').textContent();
+  assert.match(failure ?? '', /PROVIDER_QUOTA_EXCEEDED|NODE_FAILED/);
+  await page.locator('[data-testid=show-failing-node]').click();
+  const failed = page.locator('[data-node-id][data-run-status=failed]');
+  await failed.first().waitFor();
+  const failedId = await failed.first().getAttribute('data-node-id');
+  assert.ok(failedId === 'fields' || failedId === 'summary', `a chat node failed (${failedId})`);
+  assert.match((await page.locator(`[data-node-id="${failedId}"] [data-testid=node-run-error]`).textContent()) ?? '', /quota/i);
+  await page.locator('[data-testid=node-error]').filter({ hasText: /quota/i }).waitFor();
+  await screenshot(page, 'run-b-failed-node');
+  await page.close();
+});
+
+test('(c) cancel a slow run from the editor', async () => {
+  fake.reset();
+  fake.script('transcriptions', { text: TRANSCRIPT, delayMs: 60_000 });
+  const page = await browser.newPage();
+  await openPipeline(page);
+  const runId = await startFromRunTab(page);
+  await waitForNodeState(page, 'stt', 'running');
+  await page.locator('[data-testid=cancel-run]').click();
+  await runStatus(page, 'cancelled', 60_000);
+  assert.equal((await api.getRun(runId)).status, 'cancelled');
+  assert.notEqual(await page.locator('[data-node-id="stt"]').getAttribute('data-run-status'), 'succeeded');
+  await page.close();
+});
+
+test('(d) reload during a run and keep following it to the end; history lists it and opens it', async () => {
+  fake.reset();
+  fake.script('transcriptions', { text: TRANSCRIPT, delayMs: 6000 });
+  const page = await browser.newPage();
+  await openPipeline(page);
+  const runId = await startFromRunTab(page);
+  await waitForNodeState(page, 'stt', 'running');
+  await page.reload();
+  await page.waitForFunction(() => 'tesseraEditor' in window);
+  assert.ok(page.url().endsWith(`/runs/${encodeURIComponent(runId)}`), 'the run is in the URL');
+  await runStatus(page, 'succeeded');
+  await waitForNodeState(page, 'out-summary', 'succeeded');
+  assert.equal(await page.evaluate(() => (window as unknown as { tesseraEditor: Hooks }).tesseraEditor.runRecord()?.id), runId);
+
+  // History: this run is listed; opening an earlier one shows it on the canvas.
+  await page.locator('[data-testid=tab-history]').click();
+  const rows = page.locator('[data-testid=history-run]');
+  await rows.filter({ has: page.locator('.status.cancelled') }).first().waitFor();
+  assert.ok((await rows.count()) >= 4, 'the runs of the earlier tests are listed');
+  await screenshot(page, 'run-d-history');
+  await page.locator(`[data-testid=history-run][data-status=cancelled]`).first().click();
+  await page.locator('[data-testid=tab-run]').click();
+  await runStatus(page, 'cancelled');
+  assert.notEqual(page.url().split('/runs/')[1], encodeURIComponent(runId));
+  await page.close();
+});
