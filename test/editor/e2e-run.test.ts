@@ -204,3 +204,52 @@ test('(d) reload during a run and keep following it to the end; history lists it
   assert.notEqual(page.url().split('/runs/')[1], encodeURIComponent(runId));
   await page.close();
 });
+
+test('(f) keys required: a voice note recorded from the microphone runs and its live events arrive, the key never in a URL', async () => {
+  fake.reset();
+  fake.script('transcriptions', { text: TRANSCRIPT, delayMs: 1500 });
+  const secured = await startEditorServer({ auth: true, env: { OPENAI_API_KEY: fakeKey('sk-editor'), OPENAI_BASE_URL: fake.openaiBaseURL } });
+  // Chromium's fake microphone (a beeping tone) stands in for a person speaking.
+  const micBrowser = await launch({ args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+  try {
+    const key = await secured.createKey('editor-run');
+    const securedApi = new TesseraClient({ server: secured.url, token: key });
+    const example = JSON.parse(readFileSync(join(ROOT, 'examples/voice-note-to-summary.pipeline.json'), 'utf8')) as Pipeline;
+    const id = (await securedApi.createPipeline(example)).pipeline.id;
+
+    const page = await micBrowser.newPage();
+    const urls: string[] = [];
+    const streams: { url: string; bearer: boolean }[] = [];
+    page.on('request', (r) => {
+      urls.push(r.url());
+      if (r.url().includes('/events')) streams.push({ url: r.url(), bearer: (r.headers().authorization ?? '').startsWith('Bearer ') });
+    });
+    await page.goto(`${secured.url}/pipelines/${id}`);
+    await page.locator('[data-testid=key-input]').fill(key);
+    await page.locator('[data-testid=key-submit]').click();
+    await page.locator('[data-testid=node]').first().waitFor();
+
+    await page.locator('[data-testid=tab-run]').click();
+    await page.locator('[data-testid=record-audio]').click();
+    await page.locator('[data-testid=record-audio].recording').waitFor();
+    await page.waitForTimeout(1500); // a second and a half of "speech"
+    await page.locator('[data-testid=record-audio]').click();
+    await page.locator('[data-testid=run-input-audio] [data-testid=uploaded]').waitFor({ timeout: 30_000 });
+    assert.match((await page.locator('[data-testid=upload-audio] .file-name').textContent()) ?? '', /^voice-note-.*\.(webm|ogg)$/);
+    await page.locator('[data-testid=run]').click();
+    await page.waitForURL(/\/runs\/[^/]+$/, { timeout: 30_000 });
+    await waitForNodeState(page, 'stt', 'running');
+    await runStatus(page, 'succeeded');
+    await screenshot(page, 'run-f-recorded-with-key');
+
+    assert.ok(streams.length > 0, 'the page read the event stream');
+    assert.ok(streams.every((s) => s.bearer), 'every event stream request carried the key in its Authorization header');
+    assert.ok(urls.every((u) => !u.includes(key)), 'the key is in no URL');
+    const sent = fake.requestsTo('transcriptions').at(-1)!;
+    assert.ok((sent.form?.files[0].size ?? 0) > 1000, 'the recording reached the provider');
+    await page.close();
+  } finally {
+    await micBrowser.close();
+    await secured.cleanup();
+  }
+});

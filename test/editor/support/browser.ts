@@ -23,12 +23,13 @@ export interface Browser {
 }
 
 /** A fresh profile each time, removed on close. */
-export async function launch(options: { width?: number; height?: number } = {}): Promise<Browser> {
+/** `args`: more Chromium flags (e.g. a fake microphone for recording tests). */
+export async function launch(options: { width?: number; height?: number; args?: string[] } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'tessera-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
     viewport: { width: options.width ?? 1600, height: options.height ?? 1000 },
     acceptDownloads: true,
   });
