@@ -151,3 +151,10 @@ test('remoteRun of a file reuses the pipeline saved under its name: a new versio
   assert.equal(third.pipelineVersion, 2);
   assert.equal((await named()).length, 1);
 });
+
+test('the client is the package export tessera/client (what the editor\'s "call from code" lines import)', async () => {
+  const exported = await import('tessera/client');
+  assert.equal(exported.TesseraClient, TesseraClient);
+  const run = await new exported.TesseraClient({ server: env.url, token }).listRuns({ limit: 1 });
+  assert.ok(Array.isArray(run.items));
+});

@@ -70,8 +70,8 @@ export function clientSnippet(ctx: CallContext): string {
     return `    ${key}: ${JSON.stringify(exampleValue(f))},`;
   });
   return [
-    `// the typed client: engine/api/client/client.ts in Tessera's repository`,
-    `import { TesseraClient } from './tessera/engine/api/client/client.ts';`,
+    `// the typed client, exported as tessera/client (install Tessera's package; run with tsx)`,
+    `import { TesseraClient } from 'tessera/client';`,
     '',
     ...(ctx.keyRequired
       ? [`const api = new TesseraClient({ server: ${JSON.stringify(ctx.origin)}, token: process.env.TESSERA_KEY });`]
