@@ -8,12 +8,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Pipeline } from '../../engine/pipeline/schema.ts';
 import { TesseraClient } from '../../engine/api/client/client.ts';
 import { ROOT } from '../support/cli.ts';
+import { makePdf } from '../media/pdf-fixture.ts';
 import { fakeKey } from '../support/fake-keys.ts';
 import { startFakeProviders, type FakeProviders } from '../support/fake-provider-server.ts';
 import { launch, screenshot, type Browser } from './support/browser.ts';
@@ -252,4 +254,44 @@ test('(f) keys required: a voice note recorded from the microphone runs and its 
     await micBrowser.close();
     await secured.cleanup();
   }
+});
+
+test('documents and images: a PDF output shows page previews, an image a thumbnail that opens full size', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-e2e-media-'));
+  const pdfPath = join(dir, 'report.pdf');
+  writeFileSync(pdfPath, makePdf([[612, 792, 'Page one'], [612, 792, 'Page two']]));
+  const doc = {
+    format: 'tessera.pipeline/v1',
+    name: 'media-echo',
+    nodes: [
+      { id: 'doc', type: 'input', params: { name: 'doc', kind: 'document' } },
+      { id: 'pic', type: 'input', params: { name: 'pic', kind: 'image' } },
+      { id: 'doc-out', type: 'output', params: { name: 'document' } },
+      { id: 'pic-out', type: 'output', params: { name: 'picture' } },
+    ],
+    edges: [{ from: 'doc.value', to: 'doc-out.value' }, { from: 'pic.value', to: 'pic-out.value' }],
+  } as Pipeline;
+  const id = (await api.createPipeline(doc)).pipeline.id;
+  const page = await browser.newPage();
+  await openPipeline(page, `/pipelines/${id}`);
+  await page.locator('[data-testid=tab-run]').click();
+  await page.locator('[data-testid=file-doc]').setInputFiles(pdfPath);
+  await page.locator('[data-testid=file-pic]').setInputFiles(join(ROOT, 'test/fixtures/pixel.png'));
+  await page.locator('[data-testid=run-input-doc] [data-testid=uploaded]').waitFor();
+  await page.locator('[data-testid=run-input-pic] [data-testid=uploaded]').waitFor();
+  await page.locator('[data-testid=run]').click();
+  await runStatus(page, 'succeeded');
+  const previews = page.locator('[data-testid=run-output-document] [data-testid=value-page]');
+  await previews.nth(1).waitFor();
+  assert.equal(await previews.count(), 2, 'both pages previewed');
+  const width = await previews.first().evaluate((img: HTMLImageElement) => img.naturalWidth);
+  assert.ok(width > 500, `the preview is a rendered page (${width} px wide)`);
+  const thumb = page.locator('[data-testid=run-output-picture] [data-testid=value-image]');
+  await thumb.waitFor();
+  assert.ok(await thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'the image loaded from the blob store');
+  await thumb.click();
+  await page.locator('.modal-backdrop .value-full').waitFor();
+  await screenshot(page, 'run-g-media-outputs');
+  await page.close();
+  rmSync(dir, { recursive: true, force: true });
 });

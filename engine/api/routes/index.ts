@@ -1,6 +1,7 @@
 /** Resource route modules, registered under /api/v1 in this order. Each file owns one resource. */
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.ts';
+import { blobPreviewRoutes } from './blob-previews.ts';
 import { blobsRoutes } from './blobs.ts';
 import { eventsRoutes } from './events.ts';
 import { nodePortsRoutes } from './node-ports.ts';
@@ -12,4 +13,4 @@ import { webhooksRoutes } from './webhooks.ts';
 
 export type RouteModule = (app: FastifyInstance, deps: ApiDeps) => void;
 
-export const routeModules: RouteModule[] = [pipelinesRoutes, nodePortsRoutes, blobsRoutes, runsRoutes, runNodesRoutes, eventsRoutes, webhooksRoutes, schedulesRoutes];
+export const routeModules: RouteModule[] = [pipelinesRoutes, nodePortsRoutes, blobsRoutes, blobPreviewRoutes, runsRoutes, runNodesRoutes, eventsRoutes, webhooksRoutes, schedulesRoutes];
