@@ -26,6 +26,12 @@ export interface Settings {
   fileRoots: string[];
   /** TESSERA_SECRET_KEY: encrypts webhook secrets in the store; unset: `<data-dir>/secret.key`. */
   secretKey?: string;
+  /**
+   * TESSERA_BLOB_URL: `s3://bucket/prefix` puts blobs in S3 or an S3-compatible server; unset: the data
+   * folder's `blobs/`. The AWS SDK reads its own variables (credentials, AWS_REGION, AWS_ENDPOINT_URL_S3):
+   * see blob/open-blob-store.ts.
+   */
+  blobUrl?: string;
   temporal: TemporalSettings;
 }
 
@@ -38,6 +44,7 @@ export function loadSettings(overrides: { dataDir?: string; taskQueue?: string; 
     taskQueue: overrides.taskQueue ?? env.TESSERA_TASK_QUEUE ?? 'tessera',
     fileRoots: fileRoots.filter((r) => r.trim() !== '').map((r) => path.resolve(r)),
     secretKey: env.TESSERA_SECRET_KEY || undefined,
+    blobUrl: env.TESSERA_BLOB_URL || undefined,
     temporal: {
       address,
       namespace: env.TEMPORAL_NAMESPACE || 'default',

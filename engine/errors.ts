@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   RUN_INPUT_INVALID: { status: 400, message: 'A pipeline input value has the wrong type.' },
   INPUT_FILE_NOT_FOUND: { status: 400, message: 'A file given as an input cannot be read.' },
   BLOB_NOT_FOUND: { status: 404, message: 'No blob has this hash.' },
+  BLOB_URL_INVALID: { status: 500, message: 'TESSERA_BLOB_URL is not of the form s3://bucket/prefix.' },
+  BLOB_STORE_UNAVAILABLE: { status: 503, message: 'The S3 bucket of TESSERA_BLOB_URL cannot be reached, does not exist, or refuses these credentials.' },
   NODE_FAILED: { status: 500, message: 'A node failed while running; the run stopped.' },
   NODE_INPUT_INVALID: { status: 400, message: 'A node received an input it cannot use.' },
   NODE_NOT_ALLOWED: { status: 400, message: 'The node reads the worker\'s disk, which pipelines sent through the API may not do on this server.' },

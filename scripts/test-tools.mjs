@@ -1,6 +1,7 @@
 // Installs the tools the test suite needs beyond the project's npm dependencies (run by `npm test` as its
 // pretest step): Schemathesis, the property-based OpenAPI fuzzer, pinned, in a virtual environment under
-// .tools/; and the OpenAPI linter and client generator, pinned, under .tools/openapi.
+// .tools/; moto's S3 server (the S3-compatible endpoint the S3 blob store is tested against), pinned, in
+// another; and the OpenAPI linter and client generator, pinned, under .tools/openapi.
 // Idempotent: does nothing when the pinned version is already there.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,18 @@ if (!(existsSync(marker) && readFileSync(marker, 'utf8').trim() === SCHEMATHESIS
   execFileSync(python, ['-m', 'venv', venv], { stdio: 'inherit' });
   execFileSync(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`], { stdio: 'inherit' });
   writeFileSync(marker, `${SCHEMATHESIS_VERSION}\n`);
+}
+
+// moto_server (PyPI `moto[server]`): a local S3 endpoint for the S3 blob store's tests (test/support/moto.ts).
+const MOTO_VERSION = '5.2.5';
+const motoVenv = path.join(root, '.tools', 'moto');
+const motoMarker = path.join(motoVenv, 'tessera-version');
+if (!(existsSync(motoMarker) && readFileSync(motoMarker, 'utf8').trim() === MOTO_VERSION)) {
+  console.error(`tessera: installing moto[server]==${MOTO_VERSION} into .tools/moto (tests only)`);
+  rmSync(motoVenv, { recursive: true, force: true });
+  execFileSync(python, ['-m', 'venv', motoVenv], { stdio: 'inherit' });
+  execFileSync(path.join(motoVenv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `moto[server]==${MOTO_VERSION}`], { stdio: 'inherit' });
+  writeFileSync(motoMarker, `${MOTO_VERSION}\n`);
 }
 
 // The OpenAPI linter (Redocly CLI, recommended rules) and a client generator (openapi-typescript) that

@@ -4,7 +4,8 @@
  * worker is about to start, so `validate` and `nodes` do not pay for it.
  */
 import { createRegistry } from '../../nodes/index.ts';
-import { FsBlobStore } from '../blob/fs-store.ts';
+import { openBlobStore } from '../blob/open-blob-store.ts';
+import type { BlobStore } from '../blob/store.ts';
 import { dataPaths, loadSettings, type Settings } from '../config.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
@@ -28,7 +29,8 @@ export interface CommonOptions {
 export interface CliContext {
   settings: Settings;
   registry: NodeRegistry;
-  blobs: FsBlobStore;
+  /** The data folder's blobs, or S3 with TESSERA_BLOB_URL (not checked yet: see checkBlobStore). */
+  blobs: BlobStore;
   /** The vector store (opened by the first worker); undefined until then. */
   vectors?: VectorStore;
   log: Logger;
@@ -47,7 +49,7 @@ export async function cliContext(options: CommonOptions): Promise<CliContext> {
     paths,
     files: filePolicy(settings.fileRoots, settings.dataDir),
     registry: createRegistry(await loadPlugins(options.plugin ?? [])),
-    blobs: new FsBlobStore(paths.blobs),
+    blobs: await openBlobStore({ blobUrl: settings.blobUrl, fsRoot: paths.blobs }),
     log: createLogger(),
     loadProviders,
   };

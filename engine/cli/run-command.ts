@@ -29,6 +29,7 @@ import { pendingRetries } from './retries.ts';
 import { usageLine } from './usage-line.ts';
 import { stopWorker } from './stop-worker.ts';
 import { runError } from '../run/run-error.ts';
+import { checkBlobStore } from '../blob/open-blob-store.ts';
 
 export interface RunOptions extends CommonOptions {
   input?: string[];
@@ -48,6 +49,8 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
 
   const loaded = await loadPipelineFile(file, ctx.registry);
   if (!loaded.ok) return fail(loaded.errors);
+  // An S3 bucket (TESSERA_BLOB_URL) that cannot be used stops the run before anything is stored or started.
+  await checkBlobStore(ctx.blobs);
   const given = await parseInputFlags(options.input ?? [], pipelineInputs(loaded.value), ctx.blobs);
   const resolved = resolveRunInputs(loaded.value, given);
   if (!resolved.ok) return fail(resolved.errors);

@@ -21,6 +21,7 @@ import { apiPortInUse, assertApiPortFree, isAddressInUse } from './port-check.ts
 import { startupBanner } from './startup-banner.ts';
 import { stopWorker } from './stop-worker.ts';
 import { isLoopbackAddress } from '../api/http/local-guard.ts';
+import { checkBlobStore } from '../blob/open-blob-store.ts';
 
 export interface ServicesOptions extends CommonOptions {
   pool?: string;
@@ -42,6 +43,7 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
   // Settings that can be wrong are checked before anything is opened or started.
   const uploadLimit = runApi ? maxUploadBytes(options.maxUpload) : 0;
   const ctx = await cliContext(options);
+  await checkBlobStore(ctx.blobs); // an S3 bucket (TESSERA_BLOB_URL) that cannot be used stops here
   const host = options.host ?? process.env.TESSERA_API_HOST ?? '127.0.0.1';
   const port = Number(options.port ?? process.env.TESSERA_API_PORT ?? 8080);
   const envAuth = process.env.TESSERA_AUTH === 'off' ? false : process.env.TESSERA_AUTH === 'on' ? true : undefined;

@@ -10,6 +10,8 @@ import type { ApiServer } from '../api/server.ts';
 import type { Providers } from '../providers/types.ts';
 import type { TemporalHandle } from '../temporal/connect.ts';
 import type { CliContext } from './context.ts';
+import { FsBlobStore } from '../blob/fs-store.ts';
+import { describeBlobStore } from '../blob/open-blob-store.ts';
 
 export interface BannerFacts {
   mode: 'worker' | 'serve' | 'dev';
@@ -24,6 +26,7 @@ export interface BannerFacts {
 
 export function startupBanner(f: BannerFacts): string {
   const lines = [`tessera ${f.mode}: data folder ${f.ctx.settings.dataDir}`];
+  if (!(f.ctx.blobs instanceof FsBlobStore)) lines.push(`blobs: ${describeBlobStore(f.ctx.blobs)}`);
   const { temporal } = f;
   if (temporal.devServer) lines.push(`embedded Temporal server at ${temporal.address}`);
   else if (temporal.reused) lines.push(`reusing the Temporal server already running at ${temporal.address} (not started by this command; it keeps running after Ctrl-C)`);
