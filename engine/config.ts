@@ -2,6 +2,7 @@
  * Settings from the environment (and CLI flags, which win). One place reads process.env so that every
  * variable Tessera honours is listed here and in the README.
  */
+import { DEFAULT_CACHE_MAX_BYTES } from './cache/fs-node-cache.ts';
 import path from 'node:path';
 import { parseByteSize } from './byte-size.ts';
 
@@ -61,6 +62,11 @@ export function loadSettings(overrides: { dataDir?: string; taskQueue?: string; 
 
 const DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
 
+/** The output cache's bound (TESSERA_CACHE_MAX_BYTES, units allowed), else 256 MB of entries. */
+export function cacheMaxBytes(env = process.env): number {
+  return env.TESSERA_CACHE_MAX_BYTES ? parseByteSize(env.TESSERA_CACHE_MAX_BYTES, 'TESSERA_CACHE_MAX_BYTES') : DEFAULT_CACHE_MAX_BYTES;
+}
+
 /** The API's upload limit: the --max-upload flag, else TESSERA_MAX_UPLOAD_BYTES, else 1 GiB; units allowed (byte-size.ts). */
 export function maxUploadBytes(flag: string | undefined, env = process.env): number {
   if (flag !== undefined) return parseByteSize(flag, '--max-upload');
@@ -73,6 +79,8 @@ export function dataPaths(dataDir: string) {
     temporalDb: path.join(dataDir, 'temporal.db'),
     blobs: path.join(dataDir, 'blobs'),
     cache: path.join(dataDir, 'cache'),
+    /** The output cache (engine/cache/): what nodes produced, reused by later runs with the same inputs. */
+    outputCache: path.join(dataDir, 'outputs-cache'),
     vectors: path.join(dataDir, 'vectors.db'),
     store: path.join(dataDir, 'tessera.db'),
   };

@@ -84,6 +84,7 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
       inputs: gatherInputs(node, values),
       // Only when the plan has one, so that activity inputs of older runs replay unchanged.
       ...(plan.origin ? { origin: plan.origin } : {}),
+      ...(node.cache ? { cache: node.cache } : {}),
     };
     const settled = scope
       .run(() => activities.runNode(request))
@@ -124,7 +125,13 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
 
     if ('result' in done) {
       values.set(done.nodeId, done.result.outputs);
-      update(done.nodeId, { status: 'succeeded', attempt: done.result.attempt, endedAt: now(), ...(done.result.usage ? { usage: done.result.usage } : {}) });
+      update(done.nodeId, {
+        status: 'succeeded',
+        attempt: done.result.attempt,
+        endedAt: now(),
+        // A cache hit charged nothing: its usage is what the run that made the entry spent, not reported again.
+        ...(done.result.cached ? { cached: true } : done.result.usage ? { usage: done.result.usage } : {}),
+      });
       continue;
     }
 

@@ -1,3 +1,4 @@
+import type { NodeCache } from '../cache/node-cache.ts';
 import type { Client } from '@temporalio/client';
 import type { BlobStore } from '../blob/store.ts';
 import type { Logger } from '../logger.ts';
@@ -13,6 +14,8 @@ export interface ApiDeps {
   client: Client;
   registry: NodeRegistry;
   blobs: BlobStore;
+  /** The output cache (its stats and clearing are API routes). */
+  cache: NodeCache;
   /** Task queue of the pipeline workflows (the workers' default pool). */
   taskQueue: string;
   log: Logger;

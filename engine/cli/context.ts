@@ -6,7 +6,9 @@
 import { createRegistry } from '../../nodes/index.ts';
 import { openBlobStore } from '../blob/open-blob-store.ts';
 import type { BlobStore } from '../blob/store.ts';
-import { dataPaths, loadSettings, type Settings } from '../config.ts';
+import { cacheMaxBytes, dataPaths, loadSettings, type Settings } from '../config.ts';
+import { FsNodeCache } from '../cache/fs-node-cache.ts';
+import type { NodeCache } from '../cache/node-cache.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
 import { loadPlugins } from '../plugins.ts';
@@ -31,6 +33,8 @@ export interface CliContext {
   registry: NodeRegistry;
   /** The data folder's blobs, or S3 with TESSERA_BLOB_URL (not checked yet: see checkBlobStore). */
   blobs: BlobStore;
+  /** The output cache in the data folder, shared by the workers and the API. */
+  cache: NodeCache;
   /** The vector store (opened by the first worker); undefined until then. */
   vectors?: VectorStore;
   log: Logger;
@@ -50,6 +54,7 @@ export async function cliContext(options: CommonOptions): Promise<CliContext> {
     files: filePolicy(settings.fileRoots, settings.dataDir),
     registry: createRegistry(await loadPlugins(options.plugin ?? [])),
     blobs: await openBlobStore({ blobUrl: settings.blobUrl, fsRoot: paths.blobs }),
+    cache: new FsNodeCache(paths.outputCache, cacheMaxBytes()),
     log: createLogger(),
     loadProviders,
   };
@@ -81,6 +86,7 @@ export async function cliWorker(
     registry: ctx.registry,
     blobs: ctx.blobs,
     vectors: ctx.vectors,
+    cache: ctx.cache,
     files: ctx.files,
     log: ctx.log,
     ...options,

@@ -13,6 +13,7 @@ const keys = () => import('./keys-command.ts');
 const keysCreateCommand = async (...a: Parameters<typeof import('./keys-command.ts').keysCreateCommand>) => (await keys()).keysCreateCommand(...a);
 const keysListCommand = async (...a: Parameters<typeof import('./keys-command.ts').keysListCommand>) => (await keys()).keysListCommand(...a);
 const keysRevokeCommand = async (...a: Parameters<typeof import('./keys-command.ts').keysRevokeCommand>) => (await keys()).keysRevokeCommand(...a);
+const cacheModule = () => import('./cache-command.ts');
 const nodesCommand = async (...a: Parameters<typeof import('./nodes-command.ts').nodesCommand>) => (await import('./nodes-command.ts')).nodesCommand(...a);
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -40,6 +41,7 @@ function program(): Command {
     .option('--server <url>', 'run on a Tessera API instead (env TESSERA_SERVER); <file> may then be a saved pipeline id')
     .option('--token <key>', 'API key for --server (env TESSERA_TOKEN)')
     .option('--version <n>', 'with --server: the saved pipeline version to run', (v) => Number(v))
+    .option('--cache <mode>', 'the output cache: auto (default), on (provider-backed nodes too), refresh (run all, update the cache) or off')
     .option('--shared-queue', 'run on the shared task queue (--task-queue) instead of this process\'s own: `tessera dev` and `tessera worker` processes may then run its nodes with their environment')
     .action(async (file, options) => {
       const server = options.server ?? process.env.TESSERA_SERVER;
@@ -93,6 +95,21 @@ function program(): Command {
     .option('--data-dir <dir>', 'data folder')
     .option('--json', 'print JSON')
     .action(async (idOrPrefix, options) => setExit(await keysRevokeCommand(idOrPrefix, options)));
+
+  const cache = cli.command('cache').description('the output cache: node outputs reused by later runs with the same inputs');
+  cache
+    .command('stats')
+    .description('how many outputs are cached, and their size')
+    .option('--data-dir <dir>', 'data folder')
+    .option('--json', 'print { entries, bytes, maxBytes }')
+    .action(async (options) => setExit(await (await cacheModule()).cacheStatsCommand(options)));
+  cache
+    .command('clear')
+    .description('remove cached outputs (later runs run those nodes again)')
+    .option('--data-dir <dir>', 'data folder')
+    .option('--type <nodeType>', 'only the outputs of this node type')
+    .option('--json', 'print { removed }')
+    .action(async (options) => setExit(await (await cacheModule()).cacheClearCommand(options)));
 
   common(cli.command('nodes').description('list node types (the catalog)'))
     .option('--json', 'print the catalog as JSON')

@@ -32,7 +32,7 @@ class LinesView implements ProgressView {
     for (const [nodeId, state] of Object.entries(states)) {
       if (!this.nodeIds.includes(nodeId) || this.last.get(nodeId) === state.status || state.status === 'pending') continue;
       this.last.set(nodeId, state.status);
-      const extra = state.error ? `: ${state.error.message}` : state.attempt && state.attempt > 1 ? ` (attempt ${state.attempt})` : '';
+      const extra = state.error ? `: ${state.error.message}` : state.cached ? ' (cached: not run, nothing charged)' : state.attempt && state.attempt > 1 ? ` (attempt ${state.attempt})` : '';
       this.stream.write(`node ${nodeId} ${state.status}${extra}\n`);
     }
   }
@@ -72,7 +72,7 @@ class BarsView implements ProgressView {
     for (const [nodeId, state] of Object.entries(states)) {
       const bar = this.bars.get(nodeId);
       if (!bar) continue;
-      const status = state.error ? `failed: ${state.error.message.slice(0, 60)}` : state.status;
+      const status = state.error ? `failed: ${state.error.message.slice(0, 60)}` : state.cached ? 'cached (not run, nothing charged)' : state.status;
       if (state.status === 'succeeded') bar.update(1, { status });
       else bar.update({ status });
     }

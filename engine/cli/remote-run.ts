@@ -7,7 +7,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ApiClientError, TesseraClient } from '../api/client/client.ts';
+import { ApiClientError, TesseraClient, type StartRunOptions } from '../api/client/client.ts';
 import type { CodedError, ErrorCode } from '../errors.ts';
 import { TesseraError } from '../errors.ts';
 import type { Pipeline } from '../pipeline/schema.ts';
@@ -30,6 +30,8 @@ export interface RemoteRunOptions {
   json?: boolean;
   outDir?: string;
   version?: number;
+  /** The run's use of the output cache (the API checks the value). */
+  cache?: string;
   /** Where results go (default process.stdout); progress and errors go to stderr. */
   stdout?: NodeJS.WritableStream;
 }
@@ -52,7 +54,7 @@ export async function remoteRun(target: string, options: RemoteRunOptions): Prom
   try {
     const { pipelineId, version, document } = await resolvePipeline(client, target, options.version);
     const given = await parseInputFlags(options.input ?? [], documentInputs(document), blobs);
-    const started = await client.startRun(pipelineId, { inputs: given, version });
+    const started = await client.startRun(pipelineId, { inputs: given, version, cache: options.cache as StartRunOptions['cache'] });
     runId = started.id;
     const taskNodes = document.nodes.filter((n) => n.type !== 'input' && n.type !== 'output').map((n) => n.id);
     view = options.json ? undefined : createProgressView(taskNodes);
@@ -123,7 +125,7 @@ async function follow(client: TesseraClient, runId: string, view: ProgressView |
 }
 
 function nodeState(event: RunEvent): NodeState | undefined {
-  const data = event.data as { status?: string; attempt?: number; error?: NodeState['error'] };
+  const data = event.data as { status?: string; attempt?: number; error?: NodeState['error']; cached?: boolean };
   switch (event.type) {
     case 'node.started':
       return { status: 'running' };
@@ -132,7 +134,7 @@ function nodeState(event: RunEvent): NodeState | undefined {
     case 'node.succeeded':
     case 'node.failed':
     case 'node.cancelled':
-      return { status: event.type.slice('node.'.length) as NodeState['status'], attempt: data.attempt, error: data.error };
+      return { status: event.type.slice('node.'.length) as NodeState['status'], attempt: data.attempt, error: data.error, ...(data.cached ? { cached: true } : {}) };
     default:
       return undefined;
   }

@@ -30,6 +30,8 @@ import { usageLine } from './usage-line.ts';
 import { stopWorker } from './stop-worker.ts';
 import { runError } from '../run/run-error.ts';
 import { checkBlobStore } from '../blob/open-blob-store.ts';
+import { CACHE_MODES, type CacheMode } from '../cache/cache-policy.ts';
+import { TesseraError } from '../errors.ts';
 
 export interface RunOptions extends CommonOptions {
   input?: string[];
@@ -37,9 +39,18 @@ export interface RunOptions extends CommonOptions {
   outDir?: string;
   /** Run on the shared task queue, where `tessera dev` / `tessera worker` processes may take the nodes. */
   sharedQueue?: boolean;
+  /** The run's use of the output cache (auto when unset). */
+  cache?: string;
+}
+
+function cacheMode(value: string | undefined): CacheMode | undefined {
+  if (value === undefined) return undefined;
+  if ((CACHE_MODES as readonly string[]).includes(value)) return value as CacheMode;
+  throw new TesseraError('USAGE', `--cache must be one of ${CACHE_MODES.join(', ')} (got "${value}").`);
 }
 
 export async function runCommand(file: string, options: RunOptions): Promise<number> {
+  const cache = cacheMode(options.cache); // a bad flag is reported before anything is read
   const ctx = await cliContext(options);
   const fail = (errors: CodedError[], runId?: string): number => {
     if (options.json) process.stdout.write(JSON.stringify({ runId: runId ?? null, status: 'failed', error: errors[0], errors }) + '\n');
@@ -85,7 +96,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
     const running = workers.map((w) => w.run());
 
     let prepared: RunPipelineInput | undefined;
-    const handle = await startRun(temporal.client, loaded.value, resolved.inputs, { taskQueue, origin: 'cli', blobs: ctx.blobs, onPrepared: (args) => (prepared = args) });
+    const handle = await startRun(temporal.client, loaded.value, resolved.inputs, { taskQueue, origin: 'cli', blobs: ctx.blobs, cache, onPrepared: (args) => (prepared = args) });
     const runId = handle.workflowId;
     await indexLocalRun(ctx, { runId, pipelineName: loaded.value.pipeline.name, prepared: prepared!, given: resolved.inputs });
     const started = startLine(runId, taskQueue, options.sharedQueue === true, temporal);
@@ -151,11 +162,14 @@ async function printSuccess(runId: string, result: RunPipelineResult, ctx: CliCo
   const outDir = path.resolve(options.outDir ?? path.join('tessera-output', runId));
   const outputs = await writeBlobOutputs(await restoreSpilled(result.outputs, ctx.blobs), ctx.blobs, outDir);
   const usage = usageTotals(result.nodes);
-  if (options.json) process.stdout.write(JSON.stringify({ runId, status: 'succeeded', outputs, usage }) + '\n');
+  // Nodes whose outputs came from the output cache: they did not run and cost nothing this time.
+  const cached = Object.entries(result.nodes).filter(([, state]) => state.cached).map(([nodeId]) => nodeId);
+  if (options.json) process.stdout.write(JSON.stringify({ runId, status: 'succeeded', outputs, usage, cached }) + '\n');
   else {
     process.stdout.write(`${formatOutputs(outputs)}\n`);
     const line = usageLine(result.nodes);
     if (line) process.stderr.write(`usage: ${line}\n`);
+    if (cached.length) process.stderr.write(`cached (not run, nothing charged): ${cached.join(', ')}\n`);
   }
   return 0;
 }

@@ -74,6 +74,7 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
           client: temporal.client,
           registry: ctx.registry,
           blobs: ctx.blobs,
+          cache: ctx.cache,
           localFiles: ctx.files,
           taskQueue: ctx.settings.taskQueue,
           log: ctx.log,

@@ -52,6 +52,11 @@ export type NodeRole = 'task' | 'input' | 'output';
 export interface NodeAccess<P = unknown> {
   /** `paths`: the worker paths the params name, checked against the allowed folders at validation. */
   localFiles?: { paths(params: P): string[] };
+  /**
+   * The node may call AI providers: its outputs vary and cost money, so the output cache keeps them only
+   * when the pipeline, the node or the run turns caching on (engine/cache/cache-policy.ts).
+   */
+  providers?: boolean;
 }
 
 /** The worker's disk as a node may see it (see engine/files/). */

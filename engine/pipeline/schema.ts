@@ -24,6 +24,7 @@ export const NodeOptionsSchema = z
       })
       .optional(),
     pool: z.string().regex(/^[a-z0-9-]+$/).optional().describe('Worker pool (task queue) that runs the node.'),
+    cache: z.boolean().optional().describe('Reuse this node\'s outputs from an earlier execution with the same inputs and params (true), or never (false). Default: deterministic nodes yes, provider-backed nodes as the pipeline\'s `cache` says.'),
   })
   .describe('Per-node overrides of the node type\'s execution defaults.');
 
@@ -55,6 +56,7 @@ export const PipelineSchema = z
     format: z.literal(PIPELINE_FORMAT),
     name: z.string().min(1).max(200),
     description: z.string().optional(),
+    cache: z.boolean().optional().describe('Also cache the outputs of nodes that call AI providers (deterministic nodes are cached anyway): a run with the same inputs reuses them instead of paying again.'),
     nodes: z.array(PipelineNodeSchema).max(1000),
     edges: z.array(PipelineEdgeSchema).max(5000),
   })

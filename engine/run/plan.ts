@@ -8,6 +8,7 @@ import type { RunOrigin } from '../files/policy.ts';
 import type { ValidPipeline } from '../pipeline/validate.ts';
 import type { Usage } from '../providers/types.ts';
 import { isListKind } from '../ports.ts';
+import { nodeCacheUse, type CacheMode, type NodeCacheUse } from '../cache/cache-policy.ts';
 
 export interface PlanSource {
   nodeId: string;
@@ -38,6 +39,8 @@ export interface PlanNode {
   params: unknown;
   inputs: PlanInput[];
   activity: PlanActivityOptions;
+  /** What the node does with the output cache (absent: nothing, as in plans made before the cache). */
+  cache?: NodeCacheUse;
 }
 
 export interface RunPlan {
@@ -60,6 +63,8 @@ export type NodeStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cance
 
 export interface NodeState {
   status: NodeStatus;
+  /** Succeeded with outputs from the cache: the node did not run, and nothing was charged. */
+  cached?: boolean;
   usage?: Usage[];
   attempt?: number;
   startedAt?: string;
@@ -107,11 +112,15 @@ export interface RunNodeRequest {
   inputs: Record<string, unknown>;
   /** The plan's origin; absent for plans without one (treated as untrusted). */
   origin?: RunOrigin;
+  /** What the node does with the output cache (absent: nothing). */
+  cache?: NodeCacheUse;
 }
 
 export interface RunNodeResult {
   outputs: Record<string, unknown>;
   attempt: number;
+  /** The outputs came from the cache (the node did not run). */
+  cached?: boolean;
   /** Provider calls made by the successful attempt. */
   usage?: Usage[];
 }
@@ -122,7 +131,7 @@ export function taskQueueFor(baseQueue: string, pool: string): string {
 }
 
 /** `origin`: 'api' for runs the API starts (runs, webhooks, schedules), 'cli' only for the local `tessera run`. */
-export function compilePlan(valid: ValidPipeline, baseQueue: string, origin?: RunOrigin): RunPlan {
+export function compilePlan(valid: ValidPipeline, baseQueue: string, origin?: RunOrigin, cacheMode: CacheMode = 'auto'): RunPlan {
   const nodes: PlanNode[] = [];
   for (const [id, resolved] of valid.nodes) {
     const { definition, node } = resolved;
@@ -136,6 +145,9 @@ export function compilePlan(valid: ValidPipeline, baseQueue: string, origin?: Ru
         .map((e) => ({ nodeId: e.from.nodeId, port: e.from.port, mode: e.mode })),
     }));
     const heartbeatTimeout = options.heartbeatTimeout ?? execution.heartbeatTimeout;
+    const cache = definition.role === 'task'
+      ? nodeCacheUse({ cacheable: execution.cacheable, usesProviders: !!definition.access.providers, pipelineCache: valid.pipeline.cache, nodeCache: options.cache }, cacheMode)
+      : undefined;
     nodes.push({
       id,
       type: definition.type,
@@ -154,6 +166,7 @@ export function compilePlan(valid: ValidPipeline, baseQueue: string, origin?: Ru
           maximumInterval: options.retry?.maximumInterval ?? execution.retry.maximumInterval ?? '30s',
         },
       },
+      ...(cache ? { cache } : {}),
     });
   }
   return { pipelineName: valid.pipeline.name, nodes, ...(origin ? { origin } : {}) };

@@ -10,6 +10,7 @@ import type { BlobStore } from '../blob/store.ts';
 import type { RunOrigin } from '../files/policy.ts';
 import type { ValidPipeline } from '../pipeline/validate.ts';
 import type { RunTrigger } from '../store/types.ts';
+import type { CacheMode } from '../cache/cache-policy.ts';
 import { compilePlan, type RunPipelineInput, type RunPipelineResult } from './plan.ts';
 import { prepareRunInput } from './run-input.ts';
 import { startError } from './start-error.ts';
@@ -61,9 +62,9 @@ export async function startRun(
   client: Client,
   valid: ValidPipeline,
   inputs: Record<string, unknown>,
-  options: { taskQueue: string; runId?: string; origin: RunOrigin; blobs: BlobStore; onPrepared?: (args: RunPipelineInput) => void },
+  options: { taskQueue: string; runId?: string; origin: RunOrigin; blobs: BlobStore; cache?: CacheMode; onPrepared?: (args: RunPipelineInput) => void },
 ): Promise<RunHandle> {
-  const args = await prepareRunInput(compilePlan(valid, options.taskQueue, options.origin), inputs, options.blobs);
+  const args = await prepareRunInput(compilePlan(valid, options.taskQueue, options.origin, options.cache), inputs, options.blobs);
   options.onPrepared?.(args); // what the workflow gets (large values as markers), e.g. for the run index
   const trigger: RunTrigger = { type: options.origin === 'cli' ? 'cli' : 'api' };
   return startRunWorkflow(client, args, { taskQueue: options.taskQueue, runId: options.runId ?? newRunId(), memo: { pipelineName: valid.pipeline.name, trigger } });

@@ -20,6 +20,8 @@ import { boundMessage } from '../run/size-limits.ts';
 import type { Providers, Usage } from '../providers/types.ts';
 import { noProviders } from '../providers/none.ts';
 import type { VectorStore } from '../vector/store.ts';
+import { cacheKey } from '../cache/cache-key.ts';
+import type { NodeCache } from '../cache/node-cache.ts';
 import { restoreSpilled, spillLargeValues, ValueTooLargeError } from './spill.ts';
 
 export interface ProgressEvent {
@@ -37,6 +39,8 @@ export interface ActivityDeps {
   vectors: VectorStore;
   /** Which files runs that do not come from the local CLI may read (none when unset). */
   files?: FilePolicy;
+  /** The output cache (shared through the store); without it no node reads or writes the cache. */
+  cache?: NodeCache;
   /** Receives progress reports of nodes run by this worker (the CLI draws them; the API will store them). */
   onProgress?: (event: ProgressEvent) => void;
 }
@@ -99,10 +103,20 @@ export function createActivities(deps: ActivityDeps): NodeActivities {
       // timeout even when the node itself never reports progress. A hung node is caught by its timeout.
       const interval = heartbeatTimeoutMs ? Math.min(Math.max(heartbeatTimeoutMs / 3, 100), 10_000) : undefined;
       const timer = interval ? setInterval(() => activity.heartbeat(), interval) : undefined;
+      // The key is taken from the inputs as the workflow holds them (blobs and large values by hash).
+      const key = request.cache && deps.cache ? cacheKey({ type: definition!.type, version: definition!.version, params: params.data, inputs: request.inputs }) : undefined;
       try {
+        if (key && request.cache === 'rw') {
+          const hit = await deps.cache!.get(key).catch((err: unknown) => void log.warn({ err }, 'output cache lookup failed; running the node'));
+          if (hit) {
+            log.info({ key: key.slice(0, 16) }, 'outputs from the cache');
+            return { outputs: hit.outputs, attempt, cached: true };
+          }
+        }
         const inputs = await restoreSpilled(request.inputs, deps.blobs);
-        const outputs = await definition!.run(ctx, inputs, params.data);
-        return { outputs: await spillLargeValues(outputs, deps.blobs), attempt, ...(usage.length ? { usage } : {}) };
+        const outputs = await spillLargeValues(await definition!.run(ctx, inputs, params.data), deps.blobs);
+        if (key) await deps.cache!.put(key, { outputs, type: definition!.type, ...(usage.length ? { usage } : {}) }).catch((err: unknown) => log.warn({ err }, 'could not store the outputs in the cache'));
+        return { outputs, attempt, ...(usage.length ? { usage } : {}) };
       } catch (err) {
         if (err instanceof CancelledFailure || activity.cancellationSignal.aborted) throw err;
         if (err instanceof NodeError) {

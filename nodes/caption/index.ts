@@ -26,6 +26,7 @@ export const captionNode = defineNode({
   inputs: { image: { kind: 'image' }, question: { kind: 'text', required: false } },
   outputs: { text: { kind: 'text' } },
   execution: { startToCloseTimeout: '5m', heartbeatTimeout: '1m', retry: { maximumAttempts: 5, initialInterval: '2s' } },
+  access: { providers: true },
   run: async (ctx, inputs, params) => {
     const chat = ctx.providers.require(params.provider, 'chat');
     const image = await imageForProvider(ctx, inputs.image, chat, params.detail);

@@ -25,6 +25,7 @@ export const documentNode = defineNode({
   inputs: { text: { kind: 'text', required: false }, images: { kind: 'image[]' } },
   outputs: { document: { kind: 'json' }, combined: { kind: 'text' } },
   execution: { startToCloseTimeout: '10m', heartbeatTimeout: '1m', retry: { maximumAttempts: 5, initialInterval: '2s' } },
+  access: { providers: true },
   run: async (ctx, inputs, params) => {
     const chat = ctx.providers.require(params.provider, 'chat');
     const captions: string[] = [];

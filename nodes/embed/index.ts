@@ -23,6 +23,7 @@ export const embedNode = defineNode({
   inputs: { texts: { kind: 'text[]', required: false }, images: { kind: 'image[]', required: false } },
   outputs: { embeddings: { kind: 'embedding[]' }, embedding: { kind: 'embedding' } },
   execution: { startToCloseTimeout: '15m', heartbeatTimeout: '1m', retry: { maximumAttempts: 5, initialInterval: '2s' } },
+  access: { providers: true },
   check: (params, graph) => {
     const problems: string[] = [];
     if (!graph.isConnected('texts') && !graph.isConnected('images')) problems.push('connect "texts", "images" or both.');

@@ -31,6 +31,7 @@ export const extractJsonNode = defineNode({
   inputs: { text: { kind: 'text', required: false }, images: { kind: 'image[]', required: false } },
   outputs: { json: { kind: 'json' } },
   execution: { startToCloseTimeout: '5m', heartbeatTimeout: '1m', retry: { maximumAttempts: 5, initialInterval: '2s' } },
+  access: { providers: true },
   check: (params, graph) => {
     const problems: string[] = [];
     if (!params.preset && !params.schema) problems.push('set either "preset" or "schema".');

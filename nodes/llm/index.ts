@@ -27,6 +27,7 @@ export const llmNode = defineNode({
   }),
   outputs: { text: { kind: 'text' } },
   execution: { startToCloseTimeout: '5m', heartbeatTimeout: '1m', retry: { maximumAttempts: 5, initialInterval: '2s' } },
+  access: { providers: true },
   run: async (ctx, inputs, params) => {
     const chat = ctx.providers.require(params.provider, 'chat');
     const images = (inputs.images as Parameters<typeof imageForProvider>[1][] | undefined) ?? [];

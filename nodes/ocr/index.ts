@@ -29,6 +29,7 @@ export const ocrNode = defineNode({
   inputs: { images: { kind: 'image[]', required: false }, document: { kind: 'document', required: false } },
   outputs: { text: { kind: 'text' }, pages: { kind: 'text[]' } },
   execution: { startToCloseTimeout: '30m', heartbeatTimeout: '2m', retry: { maximumAttempts: 4, initialInterval: '2s' } },
+  access: { providers: true },
   check: (_params, graph) => (graph.isConnected('images') || graph.isConnected('document') ? [] : ['connect "images" or "document".']),
   run: async (ctx, inputs, params) => {
     const reader = readerFor(ctx, params.provider);

@@ -30,6 +30,7 @@ export const transcribeNode = defineNode({
   inputs: { audio: { kind: 'audio' } },
   outputs: { text: { kind: 'text' }, segments: { kind: 'json' }, language: { kind: 'text' } },
   execution: { startToCloseTimeout: '60m', heartbeatTimeout: '2m', retry: { maximumAttempts: 5, initialInterval: '5s' } },
+  access: { providers: true },
   run: async (ctx, inputs, params) => {
     if (!mediaKindAccepts('audio', inputs.audio.mime)) {
       throw new NodeError('MEDIA_UNSUPPORTED', `The audio input is ${inputs.audio.mime}; expected wav, mp3, m4a, ogg, webm or flac.`);

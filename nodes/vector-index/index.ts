@@ -11,7 +11,8 @@ export const vectorIndexNode = defineNode({
   params: z.object({ collection: z.string().regex(/^[A-Za-z0-9_.-]+$/).describe('Collection name.') }),
   inputs: { documents: { kind: 'json[]' }, embeddings: { kind: 'embedding[]' } },
   outputs: { count: { kind: 'json' }, ids: { kind: 'json' } },
-  execution: { startToCloseTimeout: '5m' },
+  // Writes to the vector store: running it is the point, so it is never replaced by a cached result.
+  execution: { startToCloseTimeout: '5m', cacheable: false },
   run: async (ctx, inputs, params) => {
     if (inputs.documents.length !== inputs.embeddings.length) {
       throw new NodeError('NODE_INPUT_INVALID', `Got ${inputs.documents.length} documents but ${inputs.embeddings.length} embeddings; they must pair up.`);

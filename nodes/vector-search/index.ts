@@ -13,7 +13,8 @@ export const vectorSearchNode = defineNode({
   }),
   inputs: { query: { kind: 'embedding' } },
   outputs: { results: { kind: 'json' }, top: { kind: 'json' } },
-  execution: { startToCloseTimeout: '2m' },
+  // Reads an index that changes between runs: the same query may find new items.
+  execution: { startToCloseTimeout: '2m', cacheable: false },
   run: async (ctx, inputs, params) => {
     const results = await ctx.vectors.search(params.collection, inputs.query, params.topK);
     return { results, top: results[0]?.document ?? null };

@@ -13,6 +13,8 @@ import type { ApiDeps } from '../../engine/api/deps.ts';
 import { createMetrics } from '../../engine/api/metrics.ts';
 import { startApiServer, type ApiServer } from '../../engine/api/server.ts';
 import { FsBlobStore } from '../../engine/blob/fs-store.ts';
+import type { BlobStore } from '../../engine/blob/store.ts';
+import { FsNodeCache } from '../../engine/cache/fs-node-cache.ts';
 import { createLogger } from '../../engine/logger.ts';
 import { SqliteStore } from '../../engine/store/sqlite-store.ts';
 import { startDevServer, type DevServer } from '../../engine/temporal/dev-server.ts';
@@ -50,6 +52,8 @@ export interface ApiEnvOptions {
   bodyIdleMs?: number;
   /** The in-process worker's AI providers (none when unset). */
   providers?: Providers;
+  /** The blob store of the API and its worker (e.g. S3); unset: an FsBlobStore in the env's folder. */
+  blobs?: BlobStore;
 }
 
 export async function startApiEnv(options: ApiEnvOptions = {}): Promise<ApiEnv> {
@@ -60,7 +64,7 @@ export async function startApiEnv(options: ApiEnvOptions = {}): Promise<ApiEnv> 
   const connection = await Connection.connect({ address: server.address });
   const native = await NativeConnection.connect({ address: server.address });
   const registry = createRegistry(testNodes);
-  const blobs = new FsBlobStore(path.join(dir, 'blobs'));
+  const blobs = options.blobs ?? new FsBlobStore(path.join(dir, 'blobs'));
   const taskQueue = `api-${path.basename(dir)}`;
   const log = createLogger('silent');
   const metrics = createMetrics();
@@ -71,6 +75,8 @@ export async function startApiEnv(options: ApiEnvOptions = {}): Promise<ApiEnv> 
     client: new Client({ connection }),
     registry,
     blobs,
+    // The API's view of the cache (stats, clearing); this env's worker runs without one.
+    cache: new FsNodeCache(path.join(dir, 'outputs-cache')),
     localFiles: files,
     taskQueue,
     log,

@@ -31,7 +31,7 @@ export const sleepNode = defineNode({
   params: z.object({ ms: z.number().int().min(0), journal }),
   inputs: { in: { kind: 'text', required: false } },
   outputs: { out: { kind: 'text' } },
-  execution: { heartbeatTimeout: '5s', retry: { maximumAttempts: 3, initialInterval: '200ms' } },
+  execution: { heartbeatTimeout: '5s', retry: { maximumAttempts: 3, initialInterval: '200ms' }, cacheable: false },
   run: async (ctx, inputs, params) => {
     record(params.journal, ctx.nodeId, 'start', ctx.attempt);
     const steps = Math.max(1, Math.ceil(params.ms / 100));
@@ -54,7 +54,7 @@ export const flakyNode = defineNode({
   params: z.object({ failures: z.number().int().min(0), journal }),
   inputs: { in: { kind: 'text', required: false } },
   outputs: { out: { kind: 'text' } },
-  execution: { retry: { maximumAttempts: 5, initialInterval: '100ms', backoffCoefficient: 1 } },
+  execution: { retry: { maximumAttempts: 5, initialInterval: '100ms', backoffCoefficient: 1 }, cacheable: false },
   run: (ctx, _inputs, params) => {
     record(params.journal, ctx.nodeId, 'attempt', ctx.attempt);
     if (ctx.attempt <= params.failures) throw new Error(`transient failure ${ctx.attempt}`);
@@ -70,6 +70,7 @@ export const failNode = defineNode({
   category: 'Test',
   description: 'Always fails with a non-retryable error.',
   params: z.object({ message: z.string(), journal }),
+  execution: { cacheable: false }, // journals every execution: never replaced by a cached result
   inputs: { in: { kind: 'text', required: false } },
   outputs: { out: { kind: 'text' } },
   run: (ctx, _inputs, params) => {
@@ -88,7 +89,7 @@ export const quotaNode = defineNode({
   params: z.object({ journal }),
   inputs: { in: { kind: 'text', required: false } },
   outputs: { out: { kind: 'text' } },
-  execution: { retry: { maximumAttempts: 5, initialInterval: '100ms', backoffCoefficient: 1, nonRetryableCodes: ['TEST_QUOTA'] } },
+  execution: { retry: { maximumAttempts: 5, initialInterval: '100ms', backoffCoefficient: 1, nonRetryableCodes: ['TEST_QUOTA'] }, cacheable: false },
   run: (ctx, _inputs, params) => {
     record(params.journal, ctx.nodeId, 'attempt', ctx.attempt);
     throw new NodeError('TEST_QUOTA', 'monthly quota used up', { retryable: true, details: { limit: 5, used: 5 } });
@@ -103,6 +104,7 @@ export const countNode = defineNode({
   category: 'Test',
   description: 'Records one side effect per execution.',
   params: z.object({ journal }),
+  execution: { cacheable: false }, // journals every execution: never replaced by a cached result
   inputs: { in: { kind: 'text', required: false } },
   outputs: { out: { kind: 'text' } },
   run: (ctx, inputs, params) => {

@@ -18,6 +18,8 @@ export interface NodeRun {
   progress?: number;
   message?: string;
   durationMs?: number;
+  /** Succeeded with outputs from the output cache: not run, nothing charged. */
+  cached?: boolean;
   error?: { code?: string; message: string; details?: unknown };
   usage?: Usage[];
 }
@@ -85,6 +87,7 @@ export function applyEvent(view: RunView, event: RunEvent): string[] {
         status,
         attempt: (data.attempt as number | undefined) ?? before.attempt,
         durationMs: data.durationMs as number | undefined,
+        ...(data.cached === true ? { cached: true } : {}),
         error: data.error as NodeRun['error'],
         usage: data.usage as Usage[] | undefined,
         progress: status === 'succeeded' ? 1 : before.progress,
@@ -108,7 +111,7 @@ export function settleFromRecord(view: RunView, run: RunRecord): string[] {
     const node = view.nodes[id];
     if (isTerminalNode(node) || state.status === 'pending' || state.status === 'running') continue;
     const durationMs = state.startedAt && state.endedAt ? Date.parse(state.endedAt) - Date.parse(state.startedAt) : undefined;
-    view.nodes[id] = { status: state.status, attempt: state.attempt, durationMs, error: state.error, usage: state.usage };
+    view.nodes[id] = { status: state.status, attempt: state.attempt, durationMs, error: state.error, usage: state.usage, ...(state.cached ? { cached: true } : {}) };
     changed.push(id);
   }
   return changed;

@@ -3,6 +3,7 @@
  * The run id lives in the URL (/pipelines/<id>/runs/<run>), so a reload follows the same run again.
  */
 import { shallowRef, triggerRef } from 'vue';
+import type { StartRunOptions } from '../../../engine/api/client/client.ts';
 import type { RunRecord } from '../../../engine/store/types.ts';
 import { call, Handled } from '../session.ts';
 import { followRun, type RunFollower } from './follow.ts';
@@ -57,9 +58,9 @@ export function useRun(hooks: RunHooks) {
   }
 
   /** Starts a run of the saved pipeline; returns its id. */
-  async function start(pipelineId: string, inputs: Record<string, unknown>): Promise<string | undefined> {
+  async function start(pipelineId: string, inputs: Record<string, unknown>, cache?: StartRunOptions['cache']): Promise<string | undefined> {
     try {
-      const started = await call((api) => api.startRun(pipelineId, { inputs }));
+      const started = await call((api) => api.startRun(pipelineId, { inputs, cache }));
       return started.id;
     } catch (err) {
       if (!(err instanceof Handled)) throw err;

@@ -50,6 +50,8 @@ export type StartRunResult = { done: true; id: string; run: RunRecord } | { done
 export interface StartRunOptions {
   inputs?: Record<string, unknown>;
   version?: number;
+  /** The run's use of the output cache: auto (default), on, refresh, off. */
+  cache?: 'auto' | 'on' | 'refresh' | 'off';
   /** Seconds to wait for the outputs (at most 300). */
   wait?: number;
 }
@@ -248,7 +250,7 @@ export class TesseraClient {
   }
 
   async startRun(pipelineId: string, options: StartRunOptions = {}): Promise<StartRunResult> {
-    return this.started(await this.request('POST', `/pipelines/${enc(pipelineId)}/runs`, { inputs: options.inputs ?? {}, version: options.version, wait: options.wait }));
+    return this.started(await this.request('POST', `/pipelines/${enc(pipelineId)}/runs`, { inputs: options.inputs ?? {}, version: options.version, wait: options.wait, cache: options.cache }));
   }
 
   getRun(id: string): Promise<RunRecord> {

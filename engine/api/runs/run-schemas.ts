@@ -21,6 +21,7 @@ const UsageSchema = z.object({
 
 export const NodeStateSchema = z.object({
   status: z.enum(['pending', 'running', 'succeeded', 'failed', 'cancelled']),
+  cached: z.boolean().optional().describe('Succeeded with outputs from the output cache: the node did not run and nothing was charged.'),
   attempt: z.number().optional(),
   startedAt: z.string().optional(),
   endedAt: z.string().optional(),

@@ -9,6 +9,7 @@ import { validatePipeline, type ValidPipeline } from '../../pipeline/validate.ts
 import { resolveRunInputs } from '../../run/inputs.ts';
 import { storedBlobInputs } from '../../run/stored-inputs.ts';
 import { compilePlan } from '../../run/plan.ts';
+import type { CacheMode } from '../../cache/cache-policy.ts';
 import { prepareRunInput } from '../../run/run-input.ts';
 import { newRunId, startRunWorkflow } from '../../run/start.ts';
 import type { PipelineVersionRecord, RunRecord, RunTrigger } from '../../store/types.ts';
@@ -22,6 +23,8 @@ export interface StartRunRequest {
   version?: number;
   inputs: Record<string, unknown>;
   trigger: RunTrigger;
+  /** The run's use of the output cache (default auto). */
+  cache?: CacheMode;
   /** The request's uploads: committed once the run started (or stays recorded); on a refusal the caller rolls them back. */
   uploads?: BlobUndo;
 }
@@ -45,7 +48,7 @@ export async function startPipelineRun(deps: ApiDeps, request: StartRunRequest):
   if (!resolved.ok) throw validationFailed(resolved.errors);
   resolved.inputs = await checkStoredBlobs(deps, valid, resolved.inputs); // as stored, not as claimed
   // Before anything is recorded: large inputs go to the blob store, and a run too large for Temporal is refused.
-  const args = await prepareRunInput(compilePlan(valid, deps.taskQueue, 'api'), resolved.inputs, deps.blobs, { undo: request.uploads });
+  const args = await prepareRunInput(compilePlan(valid, deps.taskQueue, 'api', request.cache), resolved.inputs, deps.blobs, { undo: request.uploads });
 
   const run: RunRecord = {
     id: newRunId(),

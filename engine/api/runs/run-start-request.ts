@@ -13,10 +13,14 @@ import { readRunForm, type RunForm } from './run-form.ts';
 import { assertFileInput, formInputs } from './run-form-inputs.ts';
 import { loadVersion } from './run-service.ts';
 import { MAX_WAIT_SECONDS } from './run-wait.ts';
+import { CACHE_MODES, type CacheMode } from '../../cache/cache-policy.ts';
 
 const waitDescription = `Seconds to wait for the run to finish (at most ${MAX_WAIT_SECONDS}): 200 with the finished run, else 202.`;
 
 /** In the query string (text): coerced. */
+export const CACHE_DESCRIPTION =
+  'The output cache for this run: auto (deterministic nodes, and provider-backed ones when the pipeline or node says cache: true), on (every cacheable node), refresh (run everything and update the cache), off.';
+
 export const WaitSeconds = z.coerce.number().min(0).max(MAX_WAIT_SECONDS).describe(waitDescription);
 
 export const StartRunBody = z.object({
@@ -24,12 +28,14 @@ export const StartRunBody = z.object({
   version: z.number().int().min(1).optional().describe('Pipeline version (latest when omitted).'),
   // In a JSON body a number, not anything that coerces to one (null would read as 0).
   wait: z.number().min(0).max(MAX_WAIT_SECONDS).optional().describe(waitDescription),
+  cache: z.enum(CACHE_MODES).optional().describe(CACHE_DESCRIPTION),
 });
 
 export interface StartRunParts {
   inputs: Record<string, unknown>;
   version?: number;
   wait: number;
+  cache?: CacheMode;
 }
 
 /** `undo` receives the form's uploads: the caller rolls it back if the run is not started. */
@@ -37,7 +43,7 @@ export async function readStartRequest(request: FastifyRequest, deps: ApiDeps, p
   if (!request.isMultipart()) {
     // Validated (and defaulted) by the route's body schema; absent when no body was sent.
     const body = (request.body ?? {}) as Partial<z.infer<typeof StartRunBody>>;
-    return { inputs: body.inputs ?? {}, version: body.version, wait: body.wait ?? queryWait ?? 0 };
+    return { inputs: body.inputs ?? {}, version: body.version, wait: body.wait ?? queryWait ?? 0, cache: body.cache };
   }
   // Before reading (and storing) any file: the pipeline must exist.
   if (!(await deps.store.getPipeline(pipelineId))) throw apiError('PIPELINE_NOT_FOUND', `No pipeline "${pipelineId}".`, { pipelineId });
@@ -58,7 +64,8 @@ export async function readStartRequest(request: FastifyRequest, deps: ApiDeps, p
   }
   const wait = form.wait === undefined ? queryWait : parseField('wait', form.wait, WaitSeconds);
   const { valid } = await loadVersion(deps, pipelineId, version);
-  return { inputs: await formInputs(form, pipelineInputs(valid), deps.blobs), version, wait: wait ?? 0 };
+  const cache = form.cache === undefined ? undefined : parseField('cache', form.cache, z.enum(CACHE_MODES));
+  return { inputs: await formInputs(form, pipelineInputs(valid), deps.blobs), version, wait: wait ?? 0, cache };
 }
 
 function formVersion(form: RunForm): number | undefined {
