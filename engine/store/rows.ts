@@ -1,9 +1,12 @@
 /**
- * Rows <-> records: the column shapes of the SQLite tables and their mapping to the types of types.ts.
- * NULL columns become absent properties (not `undefined` values or nulls), so records compare and
- * serialise the same whether they come from the store or were built by hand.
+ * Rows <-> records: the column shapes of the store's tables (schema.ts) and their mapping to the types of
+ * types.ts, the same on SQLite and PostgreSQL. NULL columns become absent properties (not `undefined`
+ * values or nulls), so records compare and serialise the same whether they come from the store or were
+ * built by hand.
  */
+import type { Selectable } from 'kysely';
 import { TesseraError } from '../errors.ts';
+import type { ApiKeysTable, PipelinesTable, PipelineVersionsTable, RunEventsTable, RunsTable, SchedulesTable, WebhooksTable } from './schema.ts';
 import type {
   ApiKeyRecord,
   PipelineRecord,
@@ -18,19 +21,13 @@ import type {
   WebhookRecord,
 } from './types.ts';
 
-export interface PipelineRow { seq: number; id: string; name: string; description: string | null; latest_version: number; created_at: string; updated_at: string }
-export interface VersionRow { pipeline_id: string; version: number; document: string; created_at: string }
-export interface RunRow {
-  id: string; pipeline_id: string; pipeline_version: number; pipeline_name: string; status: string; trigger_type: string; trigger_id: string | null;
-  inputs: string; outputs: string | null; error: string | null; nodes: string; usage: string | null; started_at: string; ended_at: string | null;
-}
-export interface EventRow { seq: number; run_id: string; type: string; data: string; at: string }
-export interface ApiKeyRow { id: string; name: string; prefix: string; hash: string; created_at: string; revoked_at: string | null; last_used_at: string | null }
-export interface ScheduleRow {
-  id: string; pipeline_id: string; pipeline_version: number | null; spec: string; overlap: string; inputs: string; paused: number;
-  note: string | null; created_at: string; updated_at: string;
-}
-export interface WebhookRow { id: string; pipeline_id: string; pipeline_version: number | null; token_hash: string; sealed_secret: string | null; created_at: string; revoked_at: string | null }
+export type PipelineRow = Selectable<PipelinesTable>;
+export type VersionRow = Selectable<PipelineVersionsTable>;
+export type RunRow = Selectable<RunsTable>;
+export type EventRow = Selectable<RunEventsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type ScheduleRow = Selectable<SchedulesTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
 
 /** Drops the properties whose value is null or undefined. */
 function compact<T extends object>(o: T): T {
@@ -50,7 +47,9 @@ export const toRun = (r: RunRow): RunRecord =>
   compact({ ...toRunSummary(r), inputs: JSON.parse(r.inputs), outputs: json(r.outputs), nodes: JSON.parse(r.nodes) });
 
 /** The columns a run list reads: never the (possibly large) inputs, outputs and node states. */
-export const RUN_SUMMARY_COLUMNS = 'id, pipeline_id, pipeline_version, pipeline_name, status, trigger_type, trigger_id, error, usage, started_at, ended_at';
+export const RUN_SUMMARY_COLUMNS = [
+  'id', 'pipeline_id', 'pipeline_version', 'pipeline_name', 'status', 'trigger_type', 'trigger_id', 'error', 'usage', 'started_at', 'ended_at',
+] as const;
 export type RunSummaryRow = Omit<RunRow, 'inputs' | 'outputs' | 'nodes'>;
 
 export const toRunSummary = (r: RunSummaryRow): RunSummary =>
@@ -67,12 +66,23 @@ export const toRunSummary = (r: RunSummaryRow): RunSummary =>
     endedAt: r.ended_at ?? undefined,
   });
 
-/** The column values of a run, in the order of RUN_COLUMNS. */
-export const RUN_COLUMNS = 'id, pipeline_id, pipeline_version, pipeline_name, status, trigger_type, trigger_id, inputs, outputs, error, nodes, usage, started_at, ended_at';
-export const runValues = (r: RunRecord) => [
-  r.id, r.pipelineId, r.pipelineVersion, r.pipelineName, r.status, r.trigger.type, r.trigger.id ?? null,
-  JSON.stringify(r.inputs ?? {}), toJson(r.outputs), toJson(r.error), JSON.stringify(r.nodes ?? {}), toJson(r.usage), r.startedAt, r.endedAt ?? null,
-];
+/** The columns of a run. */
+export const runRow = (r: RunRecord): RunRow => ({
+  id: r.id,
+  pipeline_id: r.pipelineId,
+  pipeline_version: r.pipelineVersion,
+  pipeline_name: r.pipelineName,
+  status: r.status,
+  trigger_type: r.trigger.type,
+  trigger_id: r.trigger.id ?? null,
+  inputs: JSON.stringify(r.inputs ?? {}),
+  outputs: toJson(r.outputs),
+  error: toJson(r.error),
+  nodes: JSON.stringify(r.nodes ?? {}),
+  usage: toJson(r.usage),
+  started_at: r.startedAt,
+  ended_at: r.endedAt ?? null,
+});
 
 export const toEvent = (r: EventRow): RunEvent => ({ seq: r.seq, runId: r.run_id, type: r.type as RunEventType, data: JSON.parse(r.data), at: r.at });
 
@@ -87,7 +97,8 @@ export const toSchedule = (r: ScheduleRow): ScheduleRecord =>
     spec: JSON.parse(r.spec),
     overlap: r.overlap as ScheduleRecord['overlap'],
     inputs: JSON.parse(r.inputs),
-    paused: r.paused === 1,
+    // 1 on SQLite, true on PostgreSQL.
+    paused: r.paused === 1 || r.paused === true,
     note: r.note ?? undefined,
     createdAt: r.created_at,
     updatedAt: r.updated_at,

@@ -12,8 +12,8 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { TesseraError } from '../../engine/errors.ts';
 import type { Pipeline } from '../../engine/pipeline/schema.ts';
-import { migrate, MIGRATIONS } from '../../engine/store/migrations.ts';
 import { SqliteStore } from '../../engine/store/sqlite-store.ts';
+import { LEGACY_MIGRATIONS, legacyMigrate } from './legacy/schema-migrations.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'tessera-secrets-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -60,10 +60,10 @@ test('migration 2 encrypts the plaintext secrets of an older database and leaves
   const dir = folder();
   const file = path.join(dir, 'tessera.db');
   const secret = `plain-old-secret-${randomBytes(12).toString('hex')}`;
-  // An older store: schema 1 only, a webhook whose secret was stored as given.
+  // An older store, made by the code of the time: schema 1 only, a webhook whose secret was stored as given.
   const old = new Database(file);
   old.pragma('journal_mode = WAL');
-  migrate(old, MIGRATIONS.slice(0, 1));
+  legacyMigrate(old, LEGACY_MIGRATIONS.slice(0, 1));
   const at = new Date().toISOString();
   old.prepare('INSERT INTO pipelines (id, name, latest_version, created_at, updated_at) VALUES (?, ?, 1, ?, ?)').run('pl_old', 'old', at, at);
   old.prepare('INSERT INTO webhooks (id, pipeline_id, token_hash, secret, created_at) VALUES (?, ?, ?, ?, ?)').run('wh_old', 'pl_old', 'a'.repeat(64), secret, at);
@@ -72,7 +72,7 @@ test('migration 2 encrypts the plaintext secrets of an older database and leaves
   assert.equal(readFileSync(file).includes(secret), true, 'the old file holds the secret in plain text');
 
   const key = randomBytes(32).toString('hex');
-  const store = new SqliteStore(file, { secretKey: key });
+  const store = await SqliteStore.open(file, { secretKey: key });
   assert.equal(storedBytes(file).includes(secret), false, 'converted, and no stale copy in free pages or the WAL');
   const hooks = await store.listWebhooks('pl_old');
   assert.deepEqual(hooks.map((w) => [w.id, w.signed]), [['wh_old', true], ['wh_unsigned', false]]);

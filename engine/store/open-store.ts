@@ -1,0 +1,24 @@
+/**
+ * The store a process uses, from its settings: PostgreSQL when TESSERA_DATABASE_URL is set, else the SQLite
+ * file in the data folder. Opened and migrated before it is returned, so a database that cannot be used
+ * stops start-up with its coded error (DATABASE_URL_INVALID, DATABASE_UNREACHABLE, STORE_SCHEMA_NEWER,
+ * SECRET_KEY_INVALID) rather than failing requests later.
+ */
+import { dataPaths } from '../config.ts';
+import { PgStore } from './pg-store.ts';
+import { SqliteStore } from './sqlite-store.ts';
+import type { Store } from './types.ts';
+
+export interface StoreSettings {
+  dataDir: string;
+  /** TESSERA_DATABASE_URL (postgres://...); unset: SQLite. */
+  databaseUrl?: string;
+  /** TESSERA_SECRET_KEY. */
+  secretKey?: string;
+}
+
+export async function openStore(settings: StoreSettings): Promise<Store> {
+  if (settings.databaseUrl) return PgStore.open(settings.databaseUrl, { secretKey: settings.secretKey, dataDir: settings.dataDir });
+  return SqliteStore.open(dataPaths(settings.dataDir).store, { secretKey: settings.secretKey });
+}
+

@@ -1,0 +1,62 @@
+/**
+ * The store on PostgreSQL (TESSERA_DATABASE_URL): the same queries and migrations as SQLite
+ * (kysely-store.ts, migrations.ts) over a pg pool, so several API processes on several hosts can share one
+ * store. Differences the schema absorbs: timestamptz and json columns, sequences for pipeline and event
+ * order, a `seq` column where SQLite sorts by rowid; event appends take an advisory lock so they commit in
+ * seq order (kysely-store.ts).
+ *
+ * LISTEN/NOTIFY can be added here without touching callers: appendEvent's statement can `pg_notify` the
+ * run id and seq in the same transaction (delivered at commit, in commit order), and a store method can
+ * hold one dedicated connection (outside the pool) that LISTENs and fans notifications out to subscribers.
+ */
+import { Kysely, PostgresDialect } from 'kysely';
+import { KyselyStore } from './kysely-store.ts';
+import { migrate } from './migrations.ts';
+import { checkConnection, createPool, parseDatabaseUrl, type DatabaseTarget } from './pg-pool.ts';
+import type { StoreDatabase } from './schema.ts';
+import { SecretBox } from './secret-box.ts';
+import { loadSecretKey } from './secret-key.ts';
+
+export interface PgStoreOptions {
+  /** TESSERA_SECRET_KEY; unset: `secret.key` in `dataDir` (secret-key.ts). Every process sharing the database needs the same key. */
+  secretKey?: string;
+  /** Where the secret key file is kept when `secretKey` is unset. */
+  dataDir: string;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+}
+
+export class PgStore extends KyselyStore {
+  /** The server, with its password hidden. */
+  readonly target: DatabaseTarget;
+
+  private constructor(kysely: Kysely<StoreDatabase>, secrets: SecretBox, target: DatabaseTarget, opening: Promise<unknown>) {
+    super(kysely, 'postgres', secrets, opening);
+    this.target = target;
+  }
+
+  /**
+   * Connects and migrates. A malformed URL is DATABASE_URL_INVALID, a server that does not answer or admit
+   * us DATABASE_UNREACHABLE, a database migrated by a newer Tessera STORE_SCHEMA_NEWER.
+   */
+  static async open(url: string, options: PgStoreOptions): Promise<PgStore> {
+    const target = parseDatabaseUrl(url);
+    const secrets = new SecretBox(loadSecretKey(options.secretKey, options.dataDir));
+    const pool = createPool(target, { max: options.poolSize });
+    try {
+      await checkConnection(pool, target);
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    const kysely = new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool }) });
+    const store = new PgStore(kysely, secrets, target, migrate(kysely, 'postgres', { sealSecret: (plain, context) => secrets.seal(plain, context) }));
+    try {
+      await store.ready();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
+  }
+}
