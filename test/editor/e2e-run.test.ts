@@ -295,3 +295,28 @@ test('documents and images: a PDF output shows page previews, an image a thumbna
   await page.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('with the cache on, running the same voice note again shows every AI node cached and calls no provider', async () => {
+  fake.reset();
+  for (let i = 0; i < 3; i++) fake.script('transcriptions', { text: TRANSCRIPT });
+  const page = await browser.newPage();
+  await openPipeline(page);
+  await page.locator('[data-testid=tab-run]').click();
+  await page.locator('[data-testid=run-cache]').selectOption('on');
+  await startFromRunTab(page);
+  await runStatus(page, 'succeeded');
+  const calls = fake.requests.length;
+  assert.equal(calls, 3);
+
+  await page.locator('[data-testid=close-run]').click();
+  await page.waitForURL(/\/pipelines\/[^/]+$/);
+  await page.locator('[data-testid=run-cache]').selectOption('on');
+  await startFromRunTab(page);
+  await runStatus(page, 'succeeded');
+  for (const nodeId of ['stt', 'fields', 'summary']) await page.locator(`[data-node-id="${nodeId}"][data-cached=yes]`).waitFor();
+  assert.equal(fake.requests.length, calls, 'no provider call the second time');
+  await page.locator('[data-node-id="stt"] [data-testid=title]').click();
+  await page.locator('[data-testid=node-cached]').waitFor();
+  await screenshot(page, 'run-h-cached');
+  await page.close();
+});
