@@ -141,6 +141,7 @@ export class S3BlobStore implements BlobStore {
             while (first.length) yield first.shift()!;
             for (let chunk = await next(); chunk; chunk = await next()) yield chunk;
           })(),
+          { highWaterMark: 1 }, // lib-storage gathers the parts; no queue of chunks in between
         );
         // On failure (the source broke, a part was refused) lib-storage aborts the multipart upload itself.
         const upload = new Upload({ client: this.client, params: { Bucket: this.bucket, Key: tmpKey, Body: body }, partSize: this.partSize, queueSize: this.queueSize, leavePartsOnError: false });

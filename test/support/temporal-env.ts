@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { FsBlobStore } from '../../engine/blob/fs-store.ts';
+import type { BlobStore } from '../../engine/blob/store.ts';
 import { createLogger } from '../../engine/logger.ts';
 import type { NodeRegistry } from '../../engine/node-sdk/registry.ts';
 import { validatePipeline, type ValidPipeline } from '../../engine/pipeline/validate.ts';
@@ -30,7 +31,7 @@ export function testWorker(options: {
   taskQueue: string;
   dir: string;
   registry: NodeRegistry;
-  blobs: FsBlobStore;
+  blobs: BlobStore;
   /** What non-CLI runs may read (none when unset). */
   files?: FilePolicy;
   /** AI providers (none when unset). */
