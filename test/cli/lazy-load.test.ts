@@ -1,6 +1,6 @@
 /**
  * Light commands load only what they need: `--help`, `validate` and `nodes` must not load the Temporal SDK,
- * the provider SDKs, sharp, tesseract, mupdf, SQLite or the HTTP server (they used to load all of them,
+ * the provider SDKs, the AWS SDK, sharp, tesseract, mupdf, SQLite or the HTTP server (they used to load all of them,
  * seconds of CPU before anything was printed).
  */
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { ROOT } from '../support/cli.ts';
 
-const HEAVY = /^(sharp|tesseract\.js|openai|@anthropic-ai\/sdk|@temporalio\/.+|mupdf|better-sqlite3|fastify|prom-client)$/;
+const HEAVY = /^(sharp|tesseract\.js|openai|@anthropic-ai\/sdk|@aws-sdk\/.+|@temporalio\/.+|mupdf|better-sqlite3|fastify|prom-client)$/;
 
 function packagesLoadedBy(args: string[]): { code: number | null; heavy: string[]; stdout: string } {
   const result = spawnSync(process.execPath, ['--import', './test/support/load-recorder-register.mjs', 'bin/tessera.js', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
