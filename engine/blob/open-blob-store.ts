@@ -38,6 +38,8 @@ export function parseBlobUrl(value: string): S3BlobLocation {
   if (url.username || url.password) throw invalid('holds credentials: give them in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead.');
   if (url.port) throw invalid('has a port: the endpoint of an S3-compatible server goes in AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL).');
   if (url.hash) throw invalid('has a #fragment.');
+  // The URL parser would resolve "a/../b" to "b" silently: refuse dot segments as written.
+  if (/^s3:\/\/[^/?#]*(\/[^?#]*)?/.exec(value)?.[1]?.split('/').some((s) => s === '.' || s === '..')) throw invalid('has an empty, "." or ".." segment in its prefix.');
   const bucket = url.hostname;
   if (!BUCKET.test(bucket) || bucket.includes('..')) throw invalid(`names the bucket "${bucket}": bucket names are 3-63 lowercase letters, digits, dots and hyphens.`);
   const segments = decodeURIComponent(url.pathname).split('/').slice(1);
