@@ -33,6 +33,11 @@ export interface Settings {
    * see blob/open-blob-store.ts.
    */
   blobUrl?: string;
+  /**
+   * TESSERA_DATABASE_URL: `postgres://...` puts the store (and the vector collections, with pgvector) in
+   * PostgreSQL; unset: SQLite files in the data folder. See store/open-store.ts.
+   */
+  databaseUrl?: string;
   temporal: TemporalSettings;
 }
 
@@ -46,6 +51,7 @@ export function loadSettings(overrides: { dataDir?: string; taskQueue?: string; 
     fileRoots: fileRoots.filter((r) => r.trim() !== '').map((r) => path.resolve(r)),
     secretKey: env.TESSERA_SECRET_KEY || undefined,
     blobUrl: env.TESSERA_BLOB_URL || undefined,
+    databaseUrl: env.TESSERA_DATABASE_URL || undefined,
     temporal: {
       address,
       namespace: env.TEMPORAL_NAMESPACE || 'default',

@@ -77,8 +77,8 @@ export async function cliWorker(
   temporal: TemporalHandle,
   options: { taskQueue: string; providers?: Providers; activitiesOnly: boolean; onProgress?: (e: ProgressEvent) => void },
 ): Promise<Worker> {
-  const [{ createWorker }, { SqliteVectorStore }] = await Promise.all([import('../worker/create-worker.ts'), import('../vector/sqlite-store.ts')]);
-  ctx.vectors ??= new SqliteVectorStore(ctx.paths.vectors);
+  const [{ createWorker }, { openVectorStore }] = await Promise.all([import('../worker/create-worker.ts'), import('../vector/open-vector-store.ts')]);
+  ctx.vectors ??= await openVectorStore(ctx.settings, ctx.paths.vectors);
   return createWorker({
     connection: await temporal.workerConnection(),
     namespace: temporal.namespace,

@@ -2,20 +2,20 @@
  * `tessera keys create|list|revoke`: API keys live in the store of the data folder, so an operator can
  * manage them on the machine without a running server (and without an existing key to authenticate).
  */
-import { dataPaths, loadSettings } from '../config.ts';
+import { loadSettings } from '../config.ts';
 import { TesseraError } from '../errors.ts';
-import { SqliteStore } from '../store/sqlite-store.ts';
-import type { ApiKeyRecord } from '../store/types.ts';
+import { openStore } from '../store/open-store.ts';
+import type { ApiKeyRecord, Store } from '../store/types.ts';
 
 export interface KeysOptions {
   dataDir?: string;
   json?: boolean;
 }
 
-async function withStore<T>(options: KeysOptions, fn: (store: SqliteStore) => Promise<T>): Promise<T> {
+async function withStore<T>(options: KeysOptions, fn: (store: Store) => Promise<T>): Promise<T> {
   const settings = loadSettings({ dataDir: options.dataDir });
   // The key matters here too: opening the store may migrate (and so encrypt) webhook secrets.
-  const store = new SqliteStore(dataPaths(settings.dataDir).store, { secretKey: settings.secretKey });
+  const store = await openStore(settings);
   try {
     return await fn(store);
   } finally {

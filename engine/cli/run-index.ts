@@ -8,7 +8,8 @@
  */
 import { recordInputs } from '../api/runs/record-values.ts';
 import type { RunPipelineInput } from '../run/plan.ts';
-import { SqliteStore } from '../store/sqlite-store.ts';
+import { openStore } from '../store/open-store.ts';
+import type { Store } from '../store/types.ts';
 import type { CliContext } from './context.ts';
 
 export interface LocalRun {
@@ -21,9 +22,9 @@ export interface LocalRun {
 
 /** Records the run; a failure is logged, never fatal (the run itself matters more than its index entry). */
 export async function indexLocalRun(ctx: CliContext, run: LocalRun): Promise<void> {
-  let store: SqliteStore | undefined;
+  let store: Store | undefined;
   try {
-    store = new SqliteStore(ctx.paths.store, { secretKey: ctx.settings.secretKey });
+    store = await openStore(ctx.settings);
     await store.insertRun({
       id: run.runId,
       pipelineId: '', // a file run has no saved pipeline

@@ -11,7 +11,7 @@ import { startApiServer, type ApiServer } from '../api/server.ts';
 import { findMediaTools, mediaToolsLines } from '../media/find-tools.ts';
 import { terminateLocalOcr } from '../media/ocr-local.ts';
 import { taskQueueFor } from '../run/plan.ts';
-import { SqliteStore } from '../store/sqlite-store.ts';
+import { checkDatabaseUrl, openStore } from '../store/open-store.ts';
 import type { Store } from '../store/types.ts';
 import { connectTemporal } from '../temporal/connect.ts';
 import type { ProgressEvent } from '../worker/activities.ts';
@@ -44,6 +44,7 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
   const uploadLimit = runApi ? maxUploadBytes(options.maxUpload) : 0;
   const ctx = await cliContext(options);
   await checkBlobStore(ctx.blobs); // an S3 bucket (TESSERA_BLOB_URL) that cannot be used stops here
+  checkDatabaseUrl(ctx.settings); // so does a malformed TESSERA_DATABASE_URL (the store opens below)
   const host = options.host ?? process.env.TESSERA_API_HOST ?? '127.0.0.1';
   const port = Number(options.port ?? process.env.TESSERA_API_PORT ?? 8080);
   const envAuth = process.env.TESSERA_AUTH === 'off' ? false : process.env.TESSERA_AUTH === 'on' ? true : undefined;
@@ -67,7 +68,7 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
     // The API starts before the worker: a port taken since the check above then fails before any worker
     // exists (a worker created but never run cannot be shut down, and its connection cannot be closed).
     if (runApi) {
-      store = new SqliteStore(ctx.paths.store, { secretKey: ctx.settings.secretKey });
+      store = await openStore(ctx.settings);
       api = await startApiServer(
         {
           store,

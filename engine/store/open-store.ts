@@ -5,6 +5,7 @@
  * SECRET_KEY_INVALID) rather than failing requests later.
  */
 import { dataPaths } from '../config.ts';
+import { parseDatabaseUrl } from './pg-pool.ts';
 import { PgStore } from './pg-store.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { Store } from './types.ts';
@@ -22,3 +23,8 @@ export async function openStore(settings: StoreSettings): Promise<Store> {
   return SqliteStore.open(dataPaths(settings.dataDir).store, { secretKey: settings.secretKey });
 }
 
+
+/** Checks TESSERA_DATABASE_URL's form before anything starts (DATABASE_URL_INVALID); connects to nothing. */
+export function checkDatabaseUrl(settings: Pick<StoreSettings, 'databaseUrl'>): void {
+  if (settings.databaseUrl) parseDatabaseUrl(settings.databaseUrl);
+}

@@ -14,20 +14,23 @@ export const ADMIN_URL = process.env.TESSERA_TEST_DATABASE_URL ?? 'postgres://po
 export interface TestDatabase {
   /** The database's name (tessera_test_...). */
   name: string;
-  /** A connection URL for it; with `schema`, one whose search_path is that schema. */
-  url(schema?: string): string;
-  /** A new, empty schema in the database; returns its URL. */
-  freshSchema(): Promise<{ schema: string; url: string }>;
+  /** A connection URL for it; with `searchPath`, one that sets it (e.g. a schema). */
+  url(searchPath?: string): string;
+  /**
+   * A new, empty schema in the database; returns its URL. `withPublic`: `public` follows it on the search
+   * path, where the database's extensions (pgvector's types and operators) are.
+   */
+  freshSchema(options?: { withPublic?: boolean }): Promise<{ schema: string; url: string }>;
   /** Runs SQL in the database (optionally with a schema first on the search_path). */
   query<R extends Record<string, unknown>>(text: string, values?: unknown[], schema?: string): Promise<R[]>;
   /** Drops the database (ending any connection left open to it). */
   drop(): Promise<void>;
 }
 
-function withDatabase(url: string, database: string, schema?: string): string {
+function withDatabase(url: string, database: string, searchPath?: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
-  if (schema) u.searchParams.set('options', `-c search_path=${schema}`);
+  if (searchPath) u.searchParams.set('options', `-c search_path=${searchPath}`);
   return u.href;
 }
 
@@ -58,11 +61,11 @@ export async function createTestDatabase(options: { extensions?: string[] } = {}
   let schemas = 0;
   return {
     name,
-    url: (schema) => withDatabase(ADMIN_URL, name, schema),
-    async freshSchema() {
+    url: (searchPath) => withDatabase(ADMIN_URL, name, searchPath),
+    async freshSchema(options = {}) {
       const schema = `s${++schemas}`;
       await pool.query(`CREATE SCHEMA ${schema}`);
-      return { schema, url: withDatabase(ADMIN_URL, name, schema) };
+      return { schema, url: withDatabase(ADMIN_URL, name, options.withPublic ? `${schema},public` : schema) };
     },
     async query(text, values, schema) {
       const client = await pool.connect();
