@@ -91,6 +91,7 @@ export interface ReportInput {
   chain: { length: number };
   fanOut: { width: number; sleepMs: number };
   throughput: { concurrency: number };
+  blobs: { sizeMiB: number; ranges: number };
 }
 
 /** The whole of docs/benchmarks.md. */
@@ -133,6 +134,16 @@ Tessera runs and baseline runs alternate, so drift affects both alike.
 3. **Throughput.** The pipeline \`input -> bench-noop -> output\` started ${r.throughput.concurrency} times at once; runs per
    second = ${r.throughput.concurrency} / wall time of the round (mean over rounds). The baseline is the one-activity
    workflow started the same way.
+4. **Blob stores.** A ${r.blobs.sizeMiB} MiB object streamed into the store from 256 KiB chunks (\`put\`), read back whole
+   and hashed, then ${r.blobs.ranges} reads of 1 MiB at random offsets, by the file-system store (a temporary data
+   folder) and by the S3 store (\`TESSERA_BLOB_URL\`) against moto's S3 server (\`moto[server]\`, installed by
+   \`node scripts/test-tools.mjs\`) on this machine. Each measurement is a fresh Node.js process
+   (\`bench/blob-child.ts\`) opening the store as Tessera does, so its RSS is the store's: sampled every 10 ms
+   without forcing garbage collection; *RSS before* is the process with the store opened, before the put.
+   The S3 store's memory is bounded by its parts (8 MiB, 4 in flight), not by the object's size. Its
+   throughput here is moto's, a Python server keeping objects in memory on the same two cores (and doing
+   the server-side copy of a large put to its content key), not what S3 or a production S3-compatible
+   server would give.
 
 Each node costs the same Temporal round trips in both cases (an activity task, then a workflow task to
 react to its result), so when the Tessera / bare wall-time ratio is close to 1 those round trips

@@ -2,7 +2,8 @@
  * `npm run bench`: Tessera against bare Temporal workflows on one embedded dev server, in one process.
  *   1. per-node overhead: a 50-node chain of instant nodes vs. 50 no-op activities in sequence;
  *   2. fan-out: 16 parallel nodes that each wait 500 ms, against the ideal 500 ms;
- *   3. throughput: a one-node pipeline started 20 times at once vs. the bare one-activity workflow.
+ *   3. throughput: a one-node pipeline started 20 times at once vs. the bare one-activity workflow;
+ *   4. blob stores: a 200 MB object through the file-system store and the S3 store (moto), side by side.
  * Prints the tables (stdout) and writes them, with the machine description, to docs/benchmarks.md.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { loadSettings } from '../engine/config.ts';
 import type { RunPipelineResult } from '../engine/run/plan.ts';
 import { chainPipeline, fanOutPipeline } from './bench-nodes.ts';
+import { BLOB_BENCH, blobStoreBenchmark } from './blob-store.ts';
 import { createBenchEnv } from './env.ts';
 import { describeMachine, markdown, ms, ratio, stats, table } from './report.ts';
 
@@ -133,6 +135,9 @@ try {
     [roundRow('Tessera, 1-node pipeline', roundT), roundRow('Bare Temporal, 1 activity', roundB)],
   );
 
+  // 4. Blob stores, each measurement in a process of its own.
+  const blobTable = await blobStoreBenchmark(log);
+
   const t = wallOf(chainT);
   const b = wallOf(chainB);
   const summary = table(
@@ -153,10 +158,11 @@ try {
     `### 1. Per-node overhead: chain of ${n} instant nodes (${CHAIN.reps} runs each, after ${CHAIN.warmup} warm-up runs)\n\n${chainTable}`,
     `### 2. Fan-out: ${width} parallel nodes waiting ${sleepMs} ms (${FAN_OUT.reps} runs each, after ${FAN_OUT.warmup} warm-up run)\n\n${fanTable}`,
     `### 3. Throughput: ${concurrency} runs started at once (${THROUGHPUT.rounds} rounds each, after ${THROUGHPUT.warmup} warm-up round)\n\n${throughputTable}`,
+    `### 4. Blob stores: a ${BLOB_BENCH.sizeMiB} MiB object (${BLOB_BENCH.reps} runs each, after ${BLOB_BENCH.warmup} warm-up run, alternating)\n\n${blobTable}`,
     `### Summary\n\n${summary}`,
   ].join('\n\n');
   const seconds = Math.round((performance.now() - began) / 1000);
-  const document = markdown({ machine, sections, seconds, chain: CHAIN, fanOut: FAN_OUT, throughput: THROUGHPUT });
+  const document = markdown({ machine, sections, seconds, chain: CHAIN, fanOut: FAN_OUT, throughput: THROUGHPUT, blobs: BLOB_BENCH });
   console.log(document.slice(document.indexOf('## Machine')));
   // The editor's figures (npm run bench:editor) live between markers in the same file: keep them.
   const previous = readFileSync(DOC, 'utf8');
