@@ -41,10 +41,11 @@ export class PgStore extends KyselyStore {
    */
   static async open(url: string, options: PgStoreOptions): Promise<PgStore> {
     const target = parseDatabaseUrl(url);
-    const secrets = new SecretBox(loadSecretKey(options.secretKey, options.dataDir));
     const pool = createPool(target, { max: options.poolSize });
+    let secrets: SecretBox;
     try {
       await checkConnection(pool, target);
+      secrets = new SecretBox(loadSecretKey(options.secretKey, options.dataDir));
     } catch (err) {
       await pool.end();
       throw err;
