@@ -34,11 +34,13 @@ const now = () => new Date().toISOString();
 const CLEARABLE_RUN_FIELDS = new Set(['outputs', 'error', 'usage', 'endedAt']);
 
 /**
- * Event appends on PostgreSQL take this transaction-level advisory lock, so events commit in the order of
- * their seq: a reader that resumes after the last seq it saw (SSE Last-Event-ID) can never miss an event
- * that took a lower seq and committed later. SQLite has one writer at a time, so the order holds there.
+ * Event appends on PostgreSQL take a transaction-level advisory lock on (this class, the run), so a run's
+ * events commit in the order of their seq: a reader that resumes after the last seq it saw of the run
+ * (SSE Last-Event-ID) can never miss an event that took a lower seq and committed later. Appends to
+ * different runs do not wait for each other (two runs whose ids hash alike merely take turns). SQLite has
+ * one writer at a time, so the order holds there.
  */
-const EVENT_APPEND_LOCK = 7_163_740_113;
+const EVENT_APPEND_LOCK_CLASS = 716_374_011;
 
 type PipelineSave = { pipeline: PipelineRecord; version: PipelineVersionRecord };
 type Db = Kysely<StoreDatabase>;
@@ -266,10 +268,10 @@ export abstract class KyselyStore implements Store {
     const db = await this.db();
     let seq: number;
     if (this.dialect === 'postgres') {
-      // One statement, so one round trip: the lock (see EVENT_APPEND_LOCK) is taken while reading `lock`,
-      // before the row's seq is drawn, and held until the statement's transaction commits.
+      // One statement, so one round trip: the lock (see EVENT_APPEND_LOCK_CLASS) is taken while reading
+      // `lock`, before the row's seq is drawn, and held until the statement's transaction commits.
       const { rows } = await sql<{ seq: number }>`
-        WITH lock AS (SELECT pg_advisory_xact_lock(${sql.lit(EVENT_APPEND_LOCK)}))
+        WITH lock AS (SELECT pg_advisory_xact_lock(${sql.lit(EVENT_APPEND_LOCK_CLASS)}, hashtext(${values.run_id})))
         INSERT INTO run_events (run_id, type, data, at)
         SELECT ${values.run_id}, ${values.type}, ${values.data}::json, ${values.at}::timestamptz FROM lock
         RETURNING seq`.execute(db);
