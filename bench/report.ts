@@ -32,6 +32,8 @@ export interface Machine {
   temporal: string;
   os: string;
   date: string;
+  /** The load average (1 / 5 / 15 min) when the run ended: other work on the machine moves the timings. */
+  load?: string;
 }
 
 export function describeMachine(cliPath?: string): Machine {
@@ -79,6 +81,7 @@ function machineTable(m: Machine): string {
       ['Node.js', m.node],
       ['Temporal CLI', m.temporal.replace(/\n/g, ' ')],
       ['Date', m.date],
+      ...(m.load ? [['Load average at the end (1 / 5 / 15 min)', m.load]] : []),
     ],
   );
 }

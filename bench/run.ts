@@ -7,6 +7,7 @@
  * Prints the tables (stdout) and writes them, with the machine description, to docs/benchmarks.md.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -162,12 +163,14 @@ try {
     `### Summary\n\n${summary}`,
   ].join('\n\n');
   const seconds = Math.round((performance.now() - began) / 1000);
+  machine.load = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
   const document = markdown({ machine, sections, seconds, chain: CHAIN, fanOut: FAN_OUT, throughput: THROUGHPUT, blobs: BLOB_BENCH });
   console.log(document.slice(document.indexOf('## Machine')));
-  // The editor's figures (npm run bench:editor) live between markers in the same file: keep them.
+  // The editor's figures (npm run bench:editor) live between markers in the same file, and sections written
+  // by hand follow them: keep everything from the editor's marker on.
   const previous = readFileSync(DOC, 'utf8');
-  const editorSection = /<!-- editor-benchmark:start -->[\s\S]*<!-- editor-benchmark:end -->/.exec(previous)?.[0];
-  writeFileSync(DOC, editorSection ? `${document.trimEnd()}\n\n${editorSection}\n` : document);
+  const keptSections = /<!-- editor-benchmark:start -->[\s\S]*$/.exec(previous)?.[0].trimEnd();
+  writeFileSync(DOC, keptSections ? `${document.trimEnd()}\n\n${keptSections}\n` : document);
   log(`wrote ${DOC}`);
 } catch (err) {
   console.error(err);
