@@ -136,7 +136,7 @@ test('s3: a 200 MB object streams in and reads back with ranged GETs in memory b
     const m = process.memoryUsage();
     peak.rss = Math.max(peak.rss, m.rss);
     peak.arrayBuffers = Math.max(peak.arrayBuffers, m.arrayBuffers);
-  }, 20);
+  }, 50);
   try {
     const ref = await store.put(Readable.from(source(SIZE)), { name: 'big.bin' });
     assert.deepEqual(ref, { sha256, mime: 'application/octet-stream', size: SIZE, name: 'big.bin' });
@@ -161,7 +161,7 @@ test('s3: a 200 MB object streams in and reads back with ranged GETs in memory b
   const rss = (peak.rss - base.rss) / MiB;
   const buffers = (peak.arrayBuffers - base.arrayBuffers) / MiB;
   t.diagnostic(`200 MB put and read back: rss +${rss.toFixed(1)} MiB, array buffers +${buffers.toFixed(1)} MiB at the peak`);
-  // 8 MiB parts x 4 in flight, one being gathered and its copy when cut: 50-75 MiB of live buffers
+  // 8 MiB parts x 4 in flight, one being gathered and its copy when cut: up to 50-75 MiB of live buffers
   // measured here for 100, 200 and 400 MB objects alike. A store that held the object would pass 200 MiB.
   assert.ok(buffers < 100, `array buffers in use grew by ${buffers.toFixed(1)} MiB for a 200 MiB object`);
   assert.ok(rss < 120, `rss grew by ${rss.toFixed(1)} MiB for a 200 MiB object`);
