@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   BLOB_URL_INVALID: { status: 500, message: 'TESSERA_BLOB_URL is not of the form s3://bucket/prefix.' },
   BLOB_STORE_UNAVAILABLE: { status: 503, message: 'The S3 bucket of TESSERA_BLOB_URL cannot be reached, does not exist, or refuses these credentials.' },
   NODE_FAILED: { status: 500, message: 'A node failed while running; the run stopped.' },
+  BUDGET_EXCEEDED: { status: 402, message: 'A provider call would have taken the run over its cost budget; it was not made and the run stopped.' },
   NODE_INPUT_INVALID: { status: 400, message: 'A node received an input it cannot use.' },
   NODE_NOT_ALLOWED: { status: 400, message: 'The node reads the worker\'s disk, which pipelines sent through the API may not do on this server.' },
   FILE_NOT_ALLOWED: { status: 400, message: 'The file is outside the folders runs may read (TESSERA_FILE_ROOTS), or inside the data folder or a system folder.' },

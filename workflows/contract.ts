@@ -4,8 +4,9 @@
  * a string) and the activity interface the worker implements (engine/worker/activities.ts declares it
  * satisfies this). The workflow's own signature is the third part: callers start it by its type.
  */
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { NodeState, RunNodeRequest, RunNodeResult } from '../engine/run/plan.ts';
+import type { BudgetReserveAnswer, BudgetReserveRequest, BudgetSettleRequest, BudgetSummary } from './budget-ledger.ts';
 
 /** Every node's state, by node id: pending, running (with its attempt), succeeded, failed, cancelled. */
 export const nodeStatusQuery = defineQuery<Record<string, NodeState>>('nodeStatus');
@@ -17,6 +18,15 @@ export const nodeStatusQuery = defineQuery<Record<string, NodeState>>('nodeStatu
  * per-node outputs outlive its workflow history.
  */
 export const nodeOutputsQuery = defineQuery<Record<string, Record<string, unknown>>, [string[]]>('nodeOutputs');
+
+/**
+ * Runs with a budget only (workflows/budget.ts): a node asks for an allowance before each provider call,
+ * and settles it with the call's actual cost afterwards. Runs without a budget have no such handlers.
+ */
+export const reserveBudgetUpdate = defineUpdate<BudgetReserveAnswer, [BudgetReserveRequest]>('reserveBudget');
+export const settleBudgetUpdate = defineUpdate<BudgetSummary, [BudgetSettleRequest]>('settleBudget');
+/** The run's ledger (budget, spent, held, per node); null for runs without a budget. */
+export const budgetQuery = defineQuery<BudgetSummary | null>('budget');
 
 /** The one activity: runs a node (the worker registers it under this name). */
 export interface NodeActivities {

@@ -25,6 +25,7 @@ import type {
 } from '../engine/run/plan.ts';
 import { nodeOutputsQuery, nodeStatusQuery, type NodeActivities } from './contract.ts';
 import { gatherInputs, readyNodes } from './dag.ts';
+import { installBudget } from './budget.ts';
 
 type Settled = { nodeId: string; result: RunNodeResult } | { nodeId: string; error: unknown };
 
@@ -36,6 +37,7 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
     states = { ...states, [nodeId]: { ...states[nodeId], ...patch } };
   };
   setHandler(nodeStatusQuery, () => states);
+  const budget = installBudget(plan.budget);
 
   const values = new Map<string, Readonly<Record<string, unknown>>>();
   const outputs: Record<string, unknown> = {};
@@ -85,6 +87,8 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
       // Only when the plan has one, so that activity inputs of older runs replay unchanged.
       ...(plan.origin ? { origin: plan.origin } : {}),
       ...(node.cache ? { cache: node.cache } : {}),
+      ...(plan.budget ? { budget: true as const } : {}),
+      ...(node.maxOutputTokens ? { maxOutputTokens: node.maxOutputTokens } : {}),
     };
     const settled = scope
       .run(() => activities.runNode(request))
@@ -159,7 +163,7 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
     // Unreachable for validated pipelines (validation rejects cycles); kept as a guard.
     throw ApplicationFailure.nonRetryable(`Nodes never became ready: ${unfinished.join(', ')}`, 'CYCLE');
   }
-  return { outputs, nodes: states };
+  return { outputs, nodes: states, ...(budget ? { budget: budget.summary() } : {}) };
 }
 
 /** Digs the node's own message, code and attempt out of Temporal's ActivityFailure wrapper. */

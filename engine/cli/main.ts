@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { TesseraError } from '../errors.ts';
 import { formatError } from './report.ts';
+import { budgetFlag } from './budget-flag.ts';
 
 // Each command's module is loaded only when that command runs: `--help` or `validate` must not pay for
 // the Temporal SDK, the HTTP server or the provider SDKs that `run` and `dev` need.
@@ -14,6 +15,7 @@ const keysCreateCommand = async (...a: Parameters<typeof import('./keys-command.
 const keysListCommand = async (...a: Parameters<typeof import('./keys-command.ts').keysListCommand>) => (await keys()).keysListCommand(...a);
 const keysRevokeCommand = async (...a: Parameters<typeof import('./keys-command.ts').keysRevokeCommand>) => (await keys()).keysRevokeCommand(...a);
 const cacheModule = () => import('./cache-command.ts');
+const estimateCommand = async (...a: Parameters<typeof import('./estimate-command.ts').estimateCommand>) => (await import('./estimate-command.ts')).estimateCommand(...a);
 const nodesCommand = async (...a: Parameters<typeof import('./nodes-command.ts').nodesCommand>) => (await import('./nodes-command.ts')).nodesCommand(...a);
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -42,9 +44,13 @@ function program(): Command {
     .option('--token <key>', 'API key for --server (env TESSERA_TOKEN)')
     .option('--version <n>', 'with --server: the saved pipeline version to run', (v) => Number(v))
     .option('--cache <mode>', 'the output cache: auto (default), on (provider-backed nodes too), refresh (run all, update the cache) or off')
+    .option('--budget <usd>', 'a cost budget for this run in US dollars (instead of the pipeline\'s budget.usd): a provider call whose estimate would go over it is refused before it is sent')
+    .option('--estimate', 'print what the run may cost (a range in US dollars, per node) instead of running it')
     .option('--shared-queue', 'run on the shared task queue (--task-queue) instead of this process\'s own: `tessera dev` and `tessera worker` processes may then run its nodes with their environment')
     .action(async (file, options) => {
       const server = options.server ?? process.env.TESSERA_SERVER;
+      options.budgetUsd = budgetFlag(options.budget); // a bad amount stops here, before anything is read
+      if (options.estimate) return setExit(await estimateCommand(file, { ...options, server, token: options.token ?? process.env.TESSERA_TOKEN }));
       if (server) setExit(await remoteRun(file, { ...options, server, token: options.token ?? process.env.TESSERA_TOKEN }));
       else setExit(await runCommand(file, options));
     });

@@ -32,6 +32,8 @@ export interface RemoteRunOptions {
   version?: number;
   /** The run's use of the output cache (the API checks the value). */
   cache?: string;
+  /** The run's cost budget in USD (instead of the pipeline's). */
+  budgetUsd?: number;
   /** Where results go (default process.stdout); progress and errors go to stderr. */
   stdout?: NodeJS.WritableStream;
 }
@@ -54,7 +56,7 @@ export async function remoteRun(target: string, options: RemoteRunOptions): Prom
   try {
     const { pipelineId, version, document } = await resolvePipeline(client, target, options.version);
     const given = await parseInputFlags(options.input ?? [], documentInputs(document), blobs);
-    const started = await client.startRun(pipelineId, { inputs: given, version, cache: options.cache as StartRunOptions['cache'] });
+    const started = await client.startRun(pipelineId, { inputs: given, version, cache: options.cache as StartRunOptions['cache'], budgetUsd: options.budgetUsd });
     runId = started.id;
     const taskNodes = document.nodes.filter((n) => n.type !== 'input' && n.type !== 'output').map((n) => n.id);
     view = options.json ? undefined : createProgressView(taskNodes);
@@ -100,7 +102,7 @@ async function resolvePipeline(client: TesseraClient, target: string, version?: 
 }
 
 /** The pipeline's inputs as the flag parser needs them (name and kind of each input node). */
-function documentInputs(document: Pipeline): InputSpec[] {
+export function documentInputs(document: Pipeline): InputSpec[] {
   return document.nodes
     .filter((n) => n.type === 'input')
     .map((n) => {

@@ -27,6 +27,7 @@ import { cancelRun, INTERRUPTED_EXIT_CODE, watchInterrupt } from './interrupt.ts
 import { indexLocalRun } from './run-index.ts';
 import { pendingRetries } from './retries.ts';
 import { usageLine } from './usage-line.ts';
+import { formatUsd } from '../budget/estimate-call.ts';
 import { stopWorker } from './stop-worker.ts';
 import { runError } from '../run/run-error.ts';
 import { checkBlobStore } from '../blob/open-blob-store.ts';
@@ -41,6 +42,8 @@ export interface RunOptions extends CommonOptions {
   sharedQueue?: boolean;
   /** The run's use of the output cache (auto when unset). */
   cache?: string;
+  /** The run's cost budget in USD (--budget; instead of the pipeline's). */
+  budgetUsd?: number;
 }
 
 function cacheMode(value: string | undefined): CacheMode | undefined {
@@ -96,7 +99,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
     const running = workers.map((w) => w.run());
 
     let prepared: RunPipelineInput | undefined;
-    const handle = await startRun(temporal.client, loaded.value, resolved.inputs, { taskQueue, origin: 'cli', blobs: ctx.blobs, cache, onPrepared: (args) => (prepared = args) });
+    const handle = await startRun(temporal.client, loaded.value, resolved.inputs, { taskQueue, origin: 'cli', blobs: ctx.blobs, cache, budgetUsd: options.budgetUsd, onPrepared: (args) => (prepared = args) });
     const runId = handle.workflowId;
     await indexLocalRun(ctx, { runId, pipelineName: loaded.value.pipeline.name, prepared: prepared!, given: resolved.inputs });
     const started = startLine(runId, taskQueue, options.sharedQueue === true, temporal);
@@ -164,11 +167,12 @@ async function printSuccess(runId: string, result: RunPipelineResult, ctx: CliCo
   const usage = usageTotals(result.nodes);
   // Nodes whose outputs came from the output cache: they did not run and cost nothing this time.
   const cached = Object.entries(result.nodes).filter(([, state]) => state.cached).map(([nodeId]) => nodeId);
-  if (options.json) process.stdout.write(JSON.stringify({ runId, status: 'succeeded', outputs, usage, cached }) + '\n');
+  if (options.json) process.stdout.write(JSON.stringify({ runId, status: 'succeeded', outputs, usage, cached, ...(result.budget ? { budget: result.budget } : {}) }) + '\n');
   else {
     process.stdout.write(`${formatOutputs(outputs)}\n`);
     const line = usageLine(result.nodes);
     if (line) process.stderr.write(`usage: ${line}\n`);
+    if (result.budget) process.stderr.write(`budget: ${formatUsd(result.budget.spentUsd)} of ${formatUsd(result.budget.budgetUsd)} spent\n`);
     if (cached.length) process.stderr.write(`cached (not run, nothing charged): ${cached.join(', ')}\n`);
   }
   return 0;

@@ -8,6 +8,7 @@ import type { BlobStore } from '../blob/store.ts';
 import type { Logger } from '../logger.ts';
 import type { Providers, Usage } from '../providers/types.ts';
 import type { VectorStore } from '../vector/store.ts';
+import type { InputSizes, NodeForecast } from './forecast.ts';
 
 export interface PortSpec {
   kind: PortKind;
@@ -112,6 +113,8 @@ export interface NodeDefinitionInput<S extends z.ZodType, I extends Ports<z.infe
   access?: NodeAccess<z.infer<S>>;
   /** Static checks beyond the params schema, run at validation time (e.g. a model that cannot take images). */
   check?: (params: z.infer<S>, graph: GraphInfo) => string[];
+  /** Nodes that call providers: the calls they will make, for a run's cost estimate (engine/node-sdk/forecast.ts). */
+  estimate?: (params: z.infer<S>, inputs: InputSizes) => NodeForecast;
   run(ctx: NodeContext, inputs: RunValues<I>, params: z.infer<S>): Promise<Partial<RunValues<O>>> | Partial<RunValues<O>>;
 }
 
@@ -137,6 +140,8 @@ export interface NodeDefinition {
   readonly staticInputs: PortMap | undefined;
   readonly staticOutputs: PortMap | undefined;
   check(params: unknown, graph: GraphInfo): string[];
+  /** The node's provider calls for a run's cost estimate; absent for nodes that declare none. */
+  readonly estimate?: (params: unknown, inputs: InputSizes) => NodeForecast;
   run(ctx: NodeContext, inputs: Record<string, unknown>, params: unknown): Promise<Record<string, unknown>>;
 }
 
@@ -174,6 +179,7 @@ export function defineNode<S extends z.ZodType, I extends Ports<z.infer<S>>, O e
     staticInputs: typeof spec.inputs === 'function' ? undefined : (spec.inputs as PortMap),
     staticOutputs: typeof spec.outputs === 'function' ? undefined : (spec.outputs as PortMap),
     check: (params: unknown, graph: GraphInfo) => spec.check?.(params as z.infer<S>, graph) ?? [],
+    ...(spec.estimate ? { estimate: (params: unknown, inputs: InputSizes) => spec.estimate!(params as z.infer<S>, inputs) } : {}),
     async run(ctx: NodeContext, inputs: Record<string, unknown>, params: unknown) {
       return (await spec.run(ctx, inputs as never, params as z.infer<S>)) as Record<string, unknown>;
     },

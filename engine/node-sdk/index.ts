@@ -9,6 +9,7 @@ export type {
   ExecutionSpec, GraphInfo, LocalFiles, NodeAccess, NodeContext, NodeDefinition, NodeDefinitionInput, NodeRole, PortMap, PortSpec,
   Ports, RetrySpec,
 } from './define-node.ts';
+export type { CallForecast, ForecastOperation, InputSizes, NodeForecast, ValueSize } from './forecast.ts';
 export { PORT_KINDS, SCALAR_KINDS, isListKind, isPortKind, connectionRule } from '../ports.ts';
 export type { Embedding, ListKind, PortKind, PortValue, ScalarKind } from '../ports.ts';
 export type { BlobRef } from '../blob/ref.ts';

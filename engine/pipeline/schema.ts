@@ -25,6 +25,7 @@ export const NodeOptionsSchema = z
       .optional(),
     pool: z.string().regex(/^[a-z0-9-]+$/).optional().describe('Worker pool (task queue) that runs the node.'),
     cache: z.boolean().optional().describe('Reuse this node\'s outputs from an earlier execution with the same inputs and params (true), or never (false). Default: deterministic nodes yes, provider-backed nodes as the pipeline\'s `cache` says.'),
+    maxOutputTokens: z.number().int().min(1).max(1_000_000).optional().describe('Most output tokens each of this node\'s provider calls may generate: lowers the node\'s own maxTokens param, and bounds the cost estimate a budget checks.'),
   })
   .describe('Per-node overrides of the node type\'s execution defaults.');
 
@@ -57,6 +58,10 @@ export const PipelineSchema = z
     name: z.string().min(1).max(200),
     description: z.string().optional(),
     cache: z.boolean().optional().describe('Also cache the outputs of nodes that call AI providers (deterministic nodes are cached anyway): a run with the same inputs reuses them instead of paying again.'),
+    budget: z
+      .strictObject({ usd: z.number().min(0).max(1_000_000).describe('Most the run may spend on provider calls, in US dollars at the list prices of engine/providers/prices.json.') })
+      .optional()
+      .describe('A cost budget for each run (a run may set its own): a provider call whose estimate would take the run over it is refused with BUDGET_EXCEEDED before anything is sent.'),
     nodes: z.array(PipelineNodeSchema).max(1000),
     edges: z.array(PipelineEdgeSchema).max(5000),
   })

@@ -34,6 +34,7 @@ const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
 
 export class AnthropicProvider implements Provider {
   readonly name: string;
+  readonly pricing: string | undefined;
   readonly chat: ChatCapability;
   readonly structured: StructuredCapability;
   readonly #client: Anthropic;
@@ -41,6 +42,7 @@ export class AnthropicProvider implements Provider {
 
   constructor(opts: AnthropicProviderOptions) {
     this.name = opts.name;
+    this.pricing = opts.pricing;
     this.#opts = opts;
     this.#client = new Anthropic({
       // A placeholder key keeps the SDK from searching profiles and config files for credentials;

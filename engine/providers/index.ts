@@ -136,6 +136,7 @@ function providerSet(available: Map<string, Provider>, missing: Map<string, Miss
   return {
     names: () => [...available.keys()].sort(),
     offers: (name, capability) => Boolean(available.get(name)?.[capability]),
+    pricing: (name) => available.get(name)?.pricing,
     require<C extends Capability>(name: string, capability: C): NonNullable<Provider[C]> {
       const provider = available.get(name);
       if (!provider) {

@@ -51,6 +51,7 @@ export function supportsVerboseJson(model: string): boolean {
 
 export class OpenAIProvider implements Provider {
   readonly name: string;
+  readonly pricing: string | undefined;
   readonly chat: ChatCapability;
   readonly structured: StructuredCapability;
   readonly transcribe: TranscribeCapability;
@@ -60,6 +61,7 @@ export class OpenAIProvider implements Provider {
 
   constructor(opts: OpenAIProviderOptions) {
     this.name = opts.name;
+    this.pricing = opts.pricing;
     this.#opts = opts;
     this.#client = new OpenAI({
       apiKey: opts.apiKey || 'no-key',

@@ -157,6 +157,8 @@ export interface OcrCapability {
 /** A configured provider: a name and whichever capabilities it has. */
 export interface Provider {
   readonly name: string;
+  /** The vendor in prices.json that bills this provider's calls; none: a local or unpriced server. */
+  readonly pricing?: string;
   readonly chat?: ChatCapability;
   readonly structured?: StructuredCapability;
   readonly transcribe?: TranscribeCapability;
@@ -173,4 +175,6 @@ export interface Providers {
   offers(name: string, capability: Capability): boolean;
   /** Throws a non-retryable PROVIDER_NOT_CONFIGURED / CAPABILITY_UNSUPPORTED NodeError naming what is missing. */
   require<C extends Capability>(name: string, capability: C): NonNullable<Provider[C]>;
+  /** The vendor in prices.json that bills the named provider (undefined: unpriced, or not configured). */
+  pricing?(name: string): string | undefined;
 }

@@ -9,6 +9,7 @@ import type { ValidPipeline } from '../pipeline/validate.ts';
 import type { Usage } from '../providers/types.ts';
 import { isListKind } from '../ports.ts';
 import { nodeCacheUse, type CacheMode, type NodeCacheUse } from '../cache/cache-policy.ts';
+import type { BudgetSummary } from '../../workflows/budget-ledger.ts';
 
 export interface PlanSource {
   nodeId: string;
@@ -41,6 +42,8 @@ export interface PlanNode {
   activity: PlanActivityOptions;
   /** What the node does with the output cache (absent: nothing, as in plans made before the cache). */
   cache?: NodeCacheUse;
+  /** Most output tokens each of the node's provider calls may generate (its `maxOutputTokens` option). */
+  maxOutputTokens?: number;
 }
 
 export interface RunPlan {
@@ -51,6 +54,8 @@ export interface RunPlan {
    * including plans recorded before this field existed, reads only under the worker's allowed folders.
    */
   origin?: RunOrigin;
+  /** The run's budget (the run's own, else the pipeline's): provider calls that would go over it are refused. */
+  budget?: { usd: number };
 }
 
 export interface RunPipelineInput {
@@ -75,6 +80,8 @@ export interface NodeState {
 export interface RunPipelineResult {
   outputs: Record<string, unknown>;
   nodes: Record<string, NodeState>;
+  /** Runs with a budget: the ledger at the end (spent, still held, per node). */
+  budget?: BudgetSummary;
 }
 
 /** Totals over every node of a run (costUsd sums only the calls with a known price). */
@@ -114,6 +121,10 @@ export interface RunNodeRequest {
   origin?: RunOrigin;
   /** What the node does with the output cache (absent: nothing). */
   cache?: NodeCacheUse;
+  /** The run has a budget: reserve each provider call's estimated cost with the workflow first. */
+  budget?: true;
+  /** The node's limit on output tokens per provider call. */
+  maxOutputTokens?: number;
 }
 
 export interface RunNodeResult {
@@ -167,7 +178,8 @@ export function compilePlan(valid: ValidPipeline, baseQueue: string, origin?: Ru
         },
       },
       ...(cache ? { cache } : {}),
+      ...(options.maxOutputTokens ? { maxOutputTokens: options.maxOutputTokens } : {}),
     });
   }
-  return { pipelineName: valid.pipeline.name, nodes, ...(origin ? { origin } : {}) };
+  return { pipelineName: valid.pipeline.name, nodes, ...(origin ? { origin } : {}), ...(valid.pipeline.budget ? { budget: { usd: valid.pipeline.budget.usd } } : {}) };
 }

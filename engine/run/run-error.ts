@@ -15,6 +15,8 @@ export function runError(err: unknown): CodedError {
     if (cause?.type === 'NODE_FAILED') {
       const detail = (cause.details?.[0] ?? {}) as { nodeId?: string; code?: string; message?: string; details?: unknown };
       const details = { code: detail.code, ...(detail.details !== undefined ? { details: detail.details } : {}) };
+      // The run's budget stopped it before a provider call: the run's own outcome, under its own code, in the node's words.
+      if (detail.code === 'BUDGET_EXCEEDED') return { code: 'BUDGET_EXCEEDED', message: detail.message ?? cause.message ?? 'The run\'s budget is spent.', nodeId: detail.nodeId, details };
       return { code: 'NODE_FAILED', message: cause.message ?? 'A node failed.', nodeId: detail.nodeId, details };
     }
     if (cause?.name === 'TimeoutFailure') return { code: 'RUN_TIMED_OUT', message: 'The run timed out.' };

@@ -13,6 +13,7 @@ import type { RunTrigger } from '../store/types.ts';
 import type { CacheMode } from '../cache/cache-policy.ts';
 import { compilePlan, type RunPipelineInput, type RunPipelineResult } from './plan.ts';
 import { prepareRunInput } from './run-input.ts';
+import { withRunBudget } from '../budget/run-budget.ts';
 import { startError } from './start-error.ts';
 
 export { nodeOutputsQuery, nodeStatusQuery } from '../../workflows/contract.ts';
@@ -62,9 +63,10 @@ export async function startRun(
   client: Client,
   valid: ValidPipeline,
   inputs: Record<string, unknown>,
-  options: { taskQueue: string; runId?: string; origin: RunOrigin; blobs: BlobStore; cache?: CacheMode; onPrepared?: (args: RunPipelineInput) => void },
+  options: { taskQueue: string; runId?: string; origin: RunOrigin; blobs: BlobStore; cache?: CacheMode; budgetUsd?: number; onPrepared?: (args: RunPipelineInput) => void },
 ): Promise<RunHandle> {
   const args = await prepareRunInput(compilePlan(valid, options.taskQueue, options.origin, options.cache), inputs, options.blobs);
+  args.plan = withRunBudget(args.plan, options.budgetUsd); // the run's own budget wins over the pipeline's
   options.onPrepared?.(args); // what the workflow gets (large values as markers), e.g. for the run index
   const trigger: RunTrigger = { type: options.origin === 'cli' ? 'cli' : 'api' };
   return startRunWorkflow(client, args, { taskQueue: options.taskQueue, runId: options.runId ?? newRunId(), memo: { pipelineName: valid.pipeline.name, trigger } });

@@ -23,6 +23,8 @@ import type { VectorStore } from '../vector/store.ts';
 import { cacheKey } from '../cache/cache-key.ts';
 import type { NodeCache } from '../cache/node-cache.ts';
 import { restoreSpilled, spillLargeValues, ValueTooLargeError } from './spill.ts';
+import { guardProviders } from '../budget/guarded-providers.ts';
+import { workflowLedger } from '../budget/ledger-client.ts';
 
 export interface ProgressEvent {
   runId: string;
@@ -86,7 +88,14 @@ export function createActivities(deps: ActivityDeps): NodeActivities {
         nodeId: request.nodeId,
         attempt,
         blobs: deps.blobs,
-        providers: deps.providers ?? noProviders,
+        // Under a budget each provider call reserves its estimated cost with the run's workflow first (engine/budget/).
+        providers: guardProviders(deps.providers ?? noProviders, {
+          nodeId: request.nodeId,
+          attempt,
+          maxOutputTokens: request.maxOutputTokens,
+          ledger: request.budget && workflowExecution ? workflowLedger(activity.client, workflowExecution.workflowId, workflowExecution.runId) : undefined,
+          log,
+        }),
         vectors: deps.vectors,
         files: definition!.access.localFiles ? localFiles(policy, request.origin) : NO_LOCAL_FILES,
         log,

@@ -27,6 +27,16 @@ export const captionNode = defineNode({
   outputs: { text: { kind: 'text' } },
   execution: { startToCloseTimeout: '5m', heartbeatTimeout: '1m', retry: { maximumAttempts: 5, initialInterval: '2s' } },
   access: { providers: true },
+  estimate: (params, inputs) => {
+    const system = [SYSTEM_PRESETS[params.preset], params.system].filter(Boolean).join('\n\n');
+    const question = inputs.question?.items ? inputs.question.chars : params.prompt.length;
+    return {
+      calls: [{
+        operation: 'chat', job: 'vision', provider: params.provider, model: params.model, calls: { min: 1, max: 1 }, messages: system ? 2 : 1,
+        inputChars: system.length + question, images: 1, maxOutputTokens: params.maxTokens,
+      }],
+    };
+  },
   run: async (ctx, inputs, params) => {
     const chat = ctx.providers.require(params.provider, 'chat');
     const image = await imageForProvider(ctx, inputs.image, chat, params.detail);

@@ -26,6 +26,16 @@ export const documentNode = defineNode({
   outputs: { document: { kind: 'json' }, combined: { kind: 'text' } },
   execution: { startToCloseTimeout: '10m', heartbeatTimeout: '1m', retry: { maximumAttempts: 5, initialInterval: '2s' } },
   access: { providers: true },
+  // One caption per image.
+  estimate: (params, inputs) => {
+    const images = inputs.images?.items ?? 0;
+    return {
+      calls: [{
+        operation: 'chat', job: 'vision', provider: params.provider, model: params.model, calls: { min: images, max: images },
+        inputChars: params.captionPrompt.length, images: 1, maxOutputTokens: params.maxTokens,
+      }],
+    };
+  },
   run: async (ctx, inputs, params) => {
     const chat = ctx.providers.require(params.provider, 'chat');
     const captions: string[] = [];

@@ -24,6 +24,18 @@ export const embedNode = defineNode({
   outputs: { embeddings: { kind: 'embedding[]' }, embedding: { kind: 'embedding' } },
   execution: { startToCloseTimeout: '15m', heartbeatTimeout: '1m', retry: { maximumAttempts: 5, initialInterval: '2s' } },
   access: { providers: true },
+  // One request per batch; texts and images are shared out evenly between them.
+  estimate: (params, inputs) => {
+    const items = (inputs.texts?.items ?? 0) + (inputs.images?.items ?? 0);
+    const batches = Math.max(1, Math.ceil(items / (params.batchSize ?? 2048)));
+    return {
+      calls: [{
+        operation: 'embed', provider: params.provider, model: params.model, calls: { min: batches, max: batches },
+        inputChars: Math.ceil((inputs.texts?.chars ?? 0) / batches), images: Math.ceil((inputs.images?.items ?? 0) / batches),
+      }],
+      outputs: { embeddings: { chars: 0, items }, embedding: { chars: 0, items: 1 } },
+    };
+  },
   check: (params, graph) => {
     const problems: string[] = [];
     if (!graph.isConnected('texts') && !graph.isConnected('images')) problems.push('connect "texts", "images" or both.');

@@ -32,6 +32,18 @@ export const extractJsonNode = defineNode({
   outputs: { json: { kind: 'json' } },
   execution: { startToCloseTimeout: '5m', heartbeatTimeout: '1m', retry: { maximumAttempts: 5, initialInterval: '2s' } },
   access: { providers: true },
+  // One call, and a repair turn when the first answer does not fit the schema (counted with the first call's input).
+  estimate: (params, inputs) => {
+    const preset = params.preset ? PRESETS[params.preset] : undefined;
+    const schema = JSON.stringify(preset?.schema ?? params.schema ?? {});
+    const system = [preset?.instructions, params.instructions].filter(Boolean).join('\n') || 'Extract the requested structured data.';
+    return {
+      calls: [{
+        operation: 'structured', provider: params.provider, model: params.model, calls: { min: 1, max: 2 }, messages: 2,
+        inputChars: system.length + schema.length + (inputs.text?.chars ?? 0), images: inputs.images?.items ?? 0, maxOutputTokens: params.maxTokens,
+      }],
+    };
+  },
   check: (params, graph) => {
     const problems: string[] = [];
     if (!params.preset && !params.schema) problems.push('set either "preset" or "schema".');

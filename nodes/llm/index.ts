@@ -28,6 +28,15 @@ export const llmNode = defineNode({
   outputs: { text: { kind: 'text' } },
   execution: { startToCloseTimeout: '5m', heartbeatTimeout: '1m', retry: { maximumAttempts: 5, initialInterval: '2s' } },
   access: { providers: true },
+  estimate: (params, inputs) => {
+    const text = Object.entries(inputs).reduce((sum, [port, size]) => sum + (port === 'images' ? 0 : size.chars), 0);
+    return {
+      calls: [{
+        operation: 'chat', provider: params.provider, model: params.model, calls: { min: 1, max: 1 }, messages: params.system ? 2 : 1,
+        inputChars: (params.system?.length ?? 0) + params.prompt.length + text, images: inputs.images?.items ?? 0, maxOutputTokens: params.maxTokens,
+      }],
+    };
+  },
   run: async (ctx, inputs, params) => {
     const chat = ctx.providers.require(params.provider, 'chat');
     const images = (inputs.images as Parameters<typeof imageForProvider>[1][] | undefined) ?? [];

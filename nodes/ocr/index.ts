@@ -30,6 +30,17 @@ export const ocrNode = defineNode({
   outputs: { text: { kind: 'text' }, pages: { kind: 'text[]' } },
   execution: { startToCloseTimeout: '30m', heartbeatTimeout: '2m', retry: { maximumAttempts: 4, initialInterval: '2s' } },
   access: { providers: true },
+  // One call per image and per page; `local` is tesseract (no vendor bills it), any other provider a vision model.
+  estimate: (params, inputs) => {
+    const pages = (inputs.images?.items ?? 0) + (inputs.document?.items ? Math.max(1, inputs.document.pages) : 0);
+    const calls = { min: pages, max: pages };
+    return {
+      calls: [params.provider === 'local'
+        ? { operation: 'ocr', provider: params.provider, model: 'tesseract', calls, inputChars: 0, images: 1 }
+        : { operation: 'chat', job: 'vision', provider: params.provider, model: params.model, calls, inputChars: VERBATIM_OCR_PROMPT.length, images: 1 }],
+      outputs: { pages: { items: pages } },
+    };
+  },
   check: (_params, graph) => (graph.isConnected('images') || graph.isConnected('document') ? [] : ['connect "images" or "document".']),
   run: async (ctx, inputs, params) => {
     const reader = readerFor(ctx, params.provider);

@@ -14,6 +14,8 @@ export const textTemplateNode = defineNode({
   inputs: (params): PortMap =>
     Object.fromEntries(templatePlaceholders(params.template).map((name) => [name, { kind: 'any' as const }])),
   outputs: { text: { kind: 'text' } },
+  // No provider call; the text is the template plus what fills it.
+  estimate: (params, inputs) => ({ calls: [], outputs: { text: { chars: params.template.length + Object.values(inputs).reduce((sum, size) => sum + size.chars, 0), items: 1 } } }),
   execution: { startToCloseTimeout: '30s' },
   run: (_ctx, inputs, params) => {
     try {

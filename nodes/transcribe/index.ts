@@ -31,6 +31,16 @@ export const transcribeNode = defineNode({
   outputs: { text: { kind: 'text' }, segments: { kind: 'json' }, language: { kind: 'text' } },
   execution: { startToCloseTimeout: '60m', heartbeatTimeout: '2m', retry: { maximumAttempts: 5, initialInterval: '5s' } },
   access: { providers: true },
+  // One call per chunk; the cost follows the audio's length. A transcript runs at about 15 characters a second of speech.
+  estimate: (params, inputs) => {
+    const seconds = inputs.audio?.audioSeconds ?? 0;
+    const chunks = Math.max(1, Math.ceil(seconds / params.maxChunkSeconds));
+    const prompt = [params.preset === 'clinical' ? CLINICAL_TRANSCRIPTION_PROMPT : undefined, params.prompt].filter(Boolean).join(' ');
+    return {
+      calls: [{ operation: 'transcribe', provider: params.provider, model: params.model, calls: { min: chunks, max: chunks }, inputChars: prompt.length, audioSeconds: seconds / chunks }],
+      outputs: { text: { chars: Math.ceil(seconds * 15), items: 1 }, segments: { chars: Math.ceil(seconds * 30), items: 1 }, language: { chars: 2, items: 1 } },
+    };
+  },
   run: async (ctx, inputs, params) => {
     if (!mediaKindAccepts('audio', inputs.audio.mime)) {
       throw new NodeError('MEDIA_UNSUPPORTED', `The audio input is ${inputs.audio.mime}; expected wav, mp3, m4a, ogg, webm or flac.`);

@@ -16,6 +16,7 @@ import type { CatalogEntry } from '../../node-sdk/registry.ts';
 import type { Pipeline } from '../../pipeline/schema.ts';
 import type { OverlapPolicy, Page, PipelineRecord, PipelineVersionRecord, RunEvent, RunFilter, RunRecord, RunStatus, RunSummary } from '../../store/types.ts';
 import { restoreSpilled } from '../../worker/spill.ts';
+import type { RunEstimate } from '../../budget/run-estimate.ts';
 import { parseSse } from './sse-parse.ts';
 
 export interface ClientOptions {
@@ -52,6 +53,8 @@ export interface StartRunOptions {
   version?: number;
   /** The run's use of the output cache: auto (default), on, refresh, off. */
   cache?: 'auto' | 'on' | 'refresh' | 'off';
+  /** The run's cost budget in USD (instead of the pipeline's): calls that would go over it are refused. */
+  budgetUsd?: number;
   /** Seconds to wait for the outputs (at most 300). */
   wait?: number;
 }
@@ -250,7 +253,12 @@ export class TesseraClient {
   }
 
   async startRun(pipelineId: string, options: StartRunOptions = {}): Promise<StartRunResult> {
-    return this.started(await this.request('POST', `/pipelines/${enc(pipelineId)}/runs`, { inputs: options.inputs ?? {}, version: options.version, wait: options.wait, cache: options.cache }));
+    return this.started(await this.request('POST', `/pipelines/${enc(pipelineId)}/runs`, { inputs: options.inputs ?? {}, version: options.version, wait: options.wait, cache: options.cache, budgetUsd: options.budgetUsd }));
+  }
+
+  /** What a run may cost (min and max USD, per node and call) before starting it; inputs left out are assumed. */
+  estimateRun(pipelineId: string, options: Pick<StartRunOptions, 'inputs' | 'version' | 'cache' | 'budgetUsd'> = {}): Promise<RunEstimate> {
+    return this.json('POST', `/pipelines/${enc(pipelineId)}/estimate`, { inputs: options.inputs ?? {}, version: options.version, cache: options.cache, budgetUsd: options.budgetUsd });
   }
 
   getRun(id: string): Promise<RunRecord> {

@@ -4,6 +4,7 @@ import type { ApiDeps } from '../deps.ts';
 import { blobPreviewRoutes } from './blob-previews.ts';
 import { blobsRoutes } from './blobs.ts';
 import { cacheRoutes } from './cache.ts';
+import { estimateRoutes } from './estimate.ts';
 import { eventsRoutes } from './events.ts';
 import { nodePortsRoutes } from './node-ports.ts';
 import { pipelinesRoutes } from './pipelines.ts';
@@ -14,4 +15,4 @@ import { webhooksRoutes } from './webhooks.ts';
 
 export type RouteModule = (app: FastifyInstance, deps: ApiDeps) => void;
 
-export const routeModules: RouteModule[] = [pipelinesRoutes, nodePortsRoutes, blobsRoutes, blobPreviewRoutes, runsRoutes, runNodesRoutes, eventsRoutes, webhooksRoutes, schedulesRoutes, cacheRoutes];
+export const routeModules: RouteModule[] = [pipelinesRoutes, nodePortsRoutes, blobsRoutes, blobPreviewRoutes, runsRoutes, runNodesRoutes, eventsRoutes, webhooksRoutes, schedulesRoutes, cacheRoutes, estimateRoutes];

@@ -55,7 +55,7 @@ export function runsRoutes(app: FastifyInstance, deps: ApiDeps): void {
           if (request.isMultipart()) reply.header('connection', 'close'); // the client may still be sending files
           throw err;
         });
-        run = await startPipelineRun(deps, { pipelineId, version: parts.version, inputs: parts.inputs, trigger: { type: 'api' }, uploads, cache: parts.cache });
+        run = await startPipelineRun(deps, { pipelineId, version: parts.version, inputs: parts.inputs, trigger: { type: 'api' }, uploads, cache: parts.cache, budgetUsd: parts.budgetUsd });
       } catch (err) {
         uploads.rollback(); // a no-op once the run was recorded
         throw err;

@@ -1,7 +1,7 @@
 /**
  * Reads a multipart form that starts a run: file fields (named after inputs, or `inputs.<name>`) are
  * streamed into the blob store as they arrive (size-limited, media type sniffed); text fields are
- * `inputs` (a JSON object), `version`, `wait`, `cache`, and `<name>` / `inputs.<name>` input values. A field may
+ * `inputs` (a JSON object), `version`, `wait`, `cache`, `budgetUsd`, and `<name>` / `inputs.<name>` input values. A field may
  * repeat for a list input. Turning the collected values into typed inputs is run-form-inputs.ts.
  *
  * Nothing is stored for a refused request: each file's input name is checked before a byte of it is
@@ -27,6 +27,7 @@ export interface RunForm {
   version?: string;
   wait?: string;
   cache?: string;
+  budgetUsd?: string;
 }
 
 /** One part of a form: what `request.parts()` of @fastify/multipart yields, and form-parts.ts for a spooled body. */
@@ -64,6 +65,7 @@ export async function readRunForm(parts: AsyncIterable<FormPart>, deps: Pick<Api
       else if (part.fieldname === 'version') form.version = value;
       else if (part.fieldname === 'wait') form.wait = value;
       else if (part.fieldname === 'cache') form.cache = value;
+      else if (part.fieldname === 'budgetUsd') form.budgetUsd = value;
       else push(form.fields, inputName(part.fieldname), value);
     }
   } catch (err) {

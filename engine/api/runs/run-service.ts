@@ -17,6 +17,7 @@ import type { ApiDeps } from '../deps.ts';
 import { apiError, validationFailed } from '../errors.ts';
 import { apiValidateOptions } from '../pipelines/api-validate.ts';
 import { recordInputs } from './record-values.ts';
+import { withRunBudget } from '../../budget/run-budget.ts';
 
 export interface StartRunRequest {
   pipelineId: string;
@@ -25,6 +26,8 @@ export interface StartRunRequest {
   trigger: RunTrigger;
   /** The run's use of the output cache (default auto). */
   cache?: CacheMode;
+  /** The run's cost budget in USD, instead of the pipeline's. */
+  budgetUsd?: number;
   /** The request's uploads: committed once the run started (or stays recorded); on a refusal the caller rolls them back. */
   uploads?: BlobUndo;
 }
@@ -49,6 +52,8 @@ export async function startPipelineRun(deps: ApiDeps, request: StartRunRequest):
   resolved.inputs = await checkStoredBlobs(deps, valid, resolved.inputs); // as stored, not as claimed
   // Before anything is recorded: large inputs go to the blob store, and a run too large for Temporal is refused.
   const args = await prepareRunInput(compilePlan(valid, deps.taskQueue, 'api', request.cache), resolved.inputs, deps.blobs, { undo: request.uploads });
+
+  args.plan = withRunBudget(args.plan, request.budgetUsd); // the run's own budget wins over the pipeline's
 
   const run: RunRecord = {
     id: newRunId(),

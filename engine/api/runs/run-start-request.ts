@@ -14,6 +14,7 @@ import { assertFileInput, formInputs } from './run-form-inputs.ts';
 import { loadVersion } from './run-service.ts';
 import { MAX_WAIT_SECONDS } from './run-wait.ts';
 import { CACHE_MODES, type CacheMode } from '../../cache/cache-policy.ts';
+import { BUDGET_DESCRIPTION } from '../routes/estimate.ts';
 
 const waitDescription = `Seconds to wait for the run to finish (at most ${MAX_WAIT_SECONDS}): 200 with the finished run, else 202.`;
 
@@ -29,6 +30,7 @@ export const StartRunBody = z.object({
   // In a JSON body a number, not anything that coerces to one (null would read as 0).
   wait: z.number().min(0).max(MAX_WAIT_SECONDS).optional().describe(waitDescription),
   cache: z.enum(CACHE_MODES).optional().describe(CACHE_DESCRIPTION),
+  budgetUsd: z.number().min(0).max(1_000_000).optional().describe(BUDGET_DESCRIPTION),
 });
 
 export interface StartRunParts {
@@ -36,6 +38,7 @@ export interface StartRunParts {
   version?: number;
   wait: number;
   cache?: CacheMode;
+  budgetUsd?: number;
 }
 
 /** `undo` receives the form's uploads: the caller rolls it back if the run is not started. */
@@ -43,7 +46,7 @@ export async function readStartRequest(request: FastifyRequest, deps: ApiDeps, p
   if (!request.isMultipart()) {
     // Validated (and defaulted) by the route's body schema; absent when no body was sent.
     const body = (request.body ?? {}) as Partial<z.infer<typeof StartRunBody>>;
-    return { inputs: body.inputs ?? {}, version: body.version, wait: body.wait ?? queryWait ?? 0, cache: body.cache };
+    return { inputs: body.inputs ?? {}, version: body.version, wait: body.wait ?? queryWait ?? 0, cache: body.cache, budgetUsd: body.budgetUsd };
   }
   // Before reading (and storing) any file: the pipeline must exist.
   if (!(await deps.store.getPipeline(pipelineId))) throw apiError('PIPELINE_NOT_FOUND', `No pipeline "${pipelineId}".`, { pipelineId });
@@ -65,7 +68,8 @@ export async function readStartRequest(request: FastifyRequest, deps: ApiDeps, p
   const wait = form.wait === undefined ? queryWait : parseField('wait', form.wait, WaitSeconds);
   const { valid } = await loadVersion(deps, pipelineId, version);
   const cache = form.cache === undefined ? undefined : parseField('cache', form.cache, z.enum(CACHE_MODES));
-  return { inputs: await formInputs(form, pipelineInputs(valid), deps.blobs), version, wait: wait ?? 0, cache };
+  const budgetUsd = form.budgetUsd === undefined ? undefined : parseField('budgetUsd', form.budgetUsd, z.coerce.number().min(0).max(1_000_000));
+  return { inputs: await formInputs(form, pipelineInputs(valid), deps.blobs), version, wait: wait ?? 0, cache, budgetUsd };
 }
 
 function formVersion(form: RunForm): number | undefined {
