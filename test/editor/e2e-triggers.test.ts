@@ -137,8 +137,12 @@ test('(e) a webhook made in the panel: its URL called over HTTP starts a run tha
   const run = await api.getRun(runId);
   assert.deepEqual(run.trigger, { type: 'webhook', id: webhookId });
   assert.equal(run.outputs?.message, 'Hello, Hook! You live in Lisbon.');
-  // The runs list shows it too (what the history panel reads).
+  // The runs list shows it too, and so does the History tab, with the schedule's runs.
   assert.ok((await api.listRuns({ pipelineId, trigger: 'webhook' })).items.some((r) => r.id === runId));
+  await page.locator('[data-testid=tab-history]').click();
+  await assertText(page.locator(`[data-testid=history-run][data-run-id="${runId}"]`), /webhook/);
+  await assertText(page.locator('[data-testid=history-run]').filter({ hasText: 'schedule' }).first(), /succeeded/);
+  await page.locator('[data-testid=tab-triggers]').click();
   await card.scrollIntoViewIfNeeded();
   await screenshot(page, 'e-6-webhook-run');
 
