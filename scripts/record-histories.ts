@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { createTemporalEnv } from '../test/support/temporal-env.ts';
 import { recordedPipelines } from '../test/support/recorded-pipelines.ts';
+import { pricedProviders } from '../test/support/priced-provider.ts';
 
 const revision = process.argv[2];
 if (!revision || !/^[a-z0-9][a-z0-9.-]*$/.test(revision)) {
@@ -21,7 +22,8 @@ if (existsSync(folder)) {
 
 const env = await createTemporalEnv();
 try {
-  await env.startWorker();
+  // Budgeted pipelines call the in-process priced provider (slow enough for parallel calls to overlap).
+  await env.startWorker({ providers: pricedProviders({ delayMs: 500 }) });
   mkdirSync(folder, { recursive: true });
   for (const { name, doc, inputs, fails } of recordedPipelines) {
     const handle = await env.start(doc, inputs);

@@ -48,4 +48,41 @@ export const recordedPipelines: { name: string; doc: unknown; inputs: Record<str
     inputs: {},
     fails: true,
   },
+  {
+    // A budget that fits one of two parallel calls: one reservation granted (and settled), the other refused.
+    name: 'budget-parallel',
+    doc: {
+      ...(pipeline(
+        'budget-parallel',
+        [
+          { id: 'topic', type: 'input', params: { name: 'topic', kind: 'text' } },
+          { id: 'a', type: 'llm', params: { provider: 'priced', model: 'gpt-4o-mini', prompt: 'Branch A: {{t}}', maxTokens: 1000 } },
+          { id: 'b', type: 'llm', params: { provider: 'priced', model: 'gpt-4o-mini', prompt: 'Branch B: {{t}}', maxTokens: 1000 } },
+          { id: 'oa', type: 'output', params: { name: 'a' } },
+          { id: 'ob', type: 'output', params: { name: 'b' } },
+        ],
+        ['topic.value->a.t', 'topic.value->b.t', 'a.text->oa.value', 'b.text->ob.value'],
+      ) as object),
+      budget: { usd: 0.001 },
+    },
+    inputs: { topic: 'tides' },
+    fails: true,
+  },
+  {
+    // A budget with room: the call is reserved, made and settled with its actual cost; a node output limit.
+    name: 'budget-settled',
+    doc: {
+      ...(pipeline(
+        'budget-settled',
+        [
+          { id: 'ask', type: 'llm', params: { provider: 'priced', model: 'gpt-4o-mini', prompt: 'Say hi to {{who}}.' }, options: { maxOutputTokens: 50 } },
+          { id: 'who', type: 'input', params: { name: 'who', kind: 'text' } },
+          { id: 'out', type: 'output', params: { name: 'text' } },
+        ],
+        ['who.value->ask.who', 'ask.text->out.value'],
+      ) as object),
+      budget: { usd: 0.01 },
+    },
+    inputs: { who: 'Ada' },
+  },
 ];
