@@ -1,7 +1,8 @@
 /**
  * The store behind the API: pipelines with immutable versions, the run index with its event log, API
- * keys (hashed), schedules and webhooks. The embedded implementation is SQLite (sqlite-store.ts); the
- * interface is async so that a PostgreSQL implementation can follow without touching callers.
+ * keys (hashed), schedules and webhooks. Implemented once on Kysely (kysely-store.ts) for SQLite
+ * (sqlite-store.ts, the embedded default) and PostgreSQL (pg-store.ts, TESSERA_DATABASE_URL);
+ * open-store.ts picks one.
  */
 import type { Pipeline } from '../pipeline/schema.ts';
 import type { NodeState, UsageTotals } from '../run/plan.ts';
