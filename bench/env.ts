@@ -12,6 +12,9 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { SqliteVectorStore } from '../engine/vector/sqlite-store.ts';
 import { FsBlobStore } from '../engine/blob/fs-store.ts';
+import { FsNodeCache } from '../engine/cache/fs-node-cache.ts';
+import type { CacheMode } from '../engine/cache/cache-policy.ts';
+import type { Providers } from '../engine/providers/types.ts';
 import { loadSettings } from '../engine/config.ts';
 import { createLogger } from '../engine/logger.ts';
 import { validatePipeline, type ValidPipeline } from '../engine/pipeline/validate.ts';
@@ -32,13 +35,18 @@ export interface BenchEnv {
   server: DevServer;
   /** Validates a pipeline document against the built-in and bench nodes. */
   validate(doc: unknown): ValidPipeline;
-  startPipeline(valid: ValidPipeline, inputs?: Record<string, unknown>): Promise<WorkflowHandle>;
+  /** `cache`: the run's use of the output cache (off unless a measurement is about the cache). */
+  startPipeline(valid: ValidPipeline, inputs?: Record<string, unknown>, cache?: CacheMode): Promise<WorkflowHandle>;
+  /** The Tessera worker's output cache (cleared between measurements that need it cold). */
+  cache: FsNodeCache;
+  blobs: FsBlobStore;
   /** Starts one of the workflows of bench/bare-workflow.ts on the baseline worker. */
   startBare(workflow: 'bareChain' | 'bareFanOut', args: unknown[]): Promise<WorkflowHandle>;
   close(): Promise<void>;
 }
 
-export async function createBenchEnv(log: (message: string) => void): Promise<BenchEnv> {
+/** `providers`: the Tessera worker's AI providers (the cache benchmark points them at the fake provider server). */
+export async function createBenchEnv(log: (message: string) => void, providers?: Providers): Promise<BenchEnv> {
   ensureTemporalRuntime();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-'));
   const server = await startDevServer({
@@ -51,7 +59,7 @@ export async function createBenchEnv(log: (message: string) => void): Promise<Be
   });
   log(`dev server on ${server.address}`);
   try {
-    return await connectWorkers(server, dir, log);
+    return await connectWorkers(server, dir, log, providers);
   } catch (err) {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -59,12 +67,13 @@ export async function createBenchEnv(log: (message: string) => void): Promise<Be
   }
 }
 
-async function connectWorkers(server: DevServer, dir: string, log: (message: string) => void): Promise<BenchEnv> {
+async function connectWorkers(server: DevServer, dir: string, log: (message: string) => void, providers?: Providers): Promise<BenchEnv> {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });
   const native = await NativeConnection.connect({ address: server.address });
   const registry = createRegistry(benchNodes);
   const blobs = new FsBlobStore(path.join(dir, 'blobs'));
+  const cache = new FsNodeCache(path.join(dir, 'outputs-cache'));
 
   log('bundling workflows (Tessera bundle cached, bare bundle fresh)');
   const tessera = await createWorker({
@@ -75,6 +84,8 @@ async function connectWorkers(server: DevServer, dir: string, log: (message: str
     registry,
     blobs,
     vectors: new SqliteVectorStore(path.join(dir, 'vectors.db')),
+    cache,
+    providers,
     log: createLogger('silent'),
   });
   const activities: BareActivities = {
@@ -106,7 +117,9 @@ async function connectWorkers(server: DevServer, dir: string, log: (message: str
       if (!result.ok) throw new Error(`invalid bench pipeline: ${JSON.stringify(result.errors)}`);
       return result.value;
     },
-    startPipeline: (valid, inputs = {}) => startRun(client, valid, inputs, { taskQueue: TESSERA_QUEUE, origin: 'cli', blobs }),
+    startPipeline: (valid, inputs = {}, mode: CacheMode = 'off') => startRun(client, valid, inputs, { taskQueue: TESSERA_QUEUE, origin: 'cli', blobs, cache: mode }),
+    cache,
+    blobs,
     startBare: (workflow, args) =>
       client.workflow.start(workflow, { taskQueue: BARE_QUEUE, workflowId: `bare-${++counter}-${Date.now()}`, args }),
     async close() {

@@ -3,7 +3,9 @@
  *   1. per-node overhead: a 50-node chain of instant nodes vs. 50 no-op activities in sequence;
  *   2. fan-out: 16 parallel nodes that each wait 500 ms, against the ideal 500 ms;
  *   3. throughput: a one-node pipeline started 20 times at once vs. the bare one-activity workflow;
- *   4. blob stores: a 200 MB object through the file-system store and the S3 store (moto), side by side.
+ *   4. blob stores: a 200 MB object through the file-system store and the S3 store (moto), side by side;
+ *   5. the output cache: a second identical voice-note run against the first (time, provider calls), and
+ *      the cost of cache lookups on a 50-node chain.
  * Prints the tables (stdout) and writes them, with the machine description, to docs/benchmarks.md.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,9 @@ import type { RunPipelineResult } from '../engine/run/plan.ts';
 import { chainPipeline, fanOutPipeline } from './bench-nodes.ts';
 import { BLOB_BENCH, blobStoreBenchmark } from './blob-store.ts';
 import { createBenchEnv } from './env.ts';
+import { cacheBenchmark } from './cache-bench.ts';
+import { createProviders } from '../engine/providers/index.ts';
+import { startFakeProviders } from '../test/support/fake-provider-server.ts';
 import { describeMachine, markdown, ms, ratio, stats, table } from './report.ts';
 
 const CHAIN = { length: 50, warmup: 2, reps: 8 };
@@ -30,7 +35,9 @@ const check = (ok: boolean, what: string): void => {
 };
 
 const machine = describeMachine(loadSettings().temporal.cliPath);
-const env = await createBenchEnv(log);
+// The AI providers are the tests' fake provider server, reached over HTTP through the official SDKs.
+const fake = await startFakeProviders();
+const env = await createBenchEnv(log, createProviders({ OPENAI_API_KEY: 'sk-bench-not-a-key', OPENAI_BASE_URL: fake.openaiBaseURL }, undefined));
 
 /** CPU milliseconds used so far by this process (client and both workers) and by the dev server. */
 function cpuNow(): { bench: number; server: number } {
@@ -139,6 +146,9 @@ try {
   // 4. Blob stores, each measurement in a process of its own.
   const blobTable = await blobStoreBenchmark(log);
 
+  // 5. The output cache.
+  const cacheBench = await cacheBenchmark(env, fake, log);
+
   const t = wallOf(chainT);
   const b = wallOf(chainB);
   const summary = table(
@@ -153,6 +163,7 @@ try {
       [`Fan-out ${width} x ${sleepMs} ms: Tessera wall / ideal (mean)`, ratio(wallOf(fanT).mean / sleepMs)],
       [`Fan-out ${width} x ${sleepMs} ms: Tessera / bare (mean)`, ratio(wallOf(fanT).mean / wallOf(fanB).mean)],
       [`Throughput (${concurrency} at once): Tessera / bare runs per second`, ratio(rps(roundT) / rps(roundB))],
+      ...cacheBench.summary,
     ],
   );
   const sections = [
@@ -160,6 +171,7 @@ try {
     `### 2. Fan-out: ${width} parallel nodes waiting ${sleepMs} ms (${FAN_OUT.reps} runs each, after ${FAN_OUT.warmup} warm-up run)\n\n${fanTable}`,
     `### 3. Throughput: ${concurrency} runs started at once (${THROUGHPUT.rounds} rounds each, after ${THROUGHPUT.warmup} warm-up round)\n\n${throughputTable}`,
     `### 4. Blob stores: a ${BLOB_BENCH.sizeMiB} MiB object (${BLOB_BENCH.reps} runs each, after ${BLOB_BENCH.warmup} warm-up run, alternating)\n\n${blobTable}`,
+    cacheBench.section,
     `### Summary\n\n${summary}`,
   ].join('\n\n');
   const seconds = Math.round((performance.now() - began) / 1000);
@@ -178,5 +190,6 @@ try {
 } finally {
   log('shutting down');
   await env.close();
+  await fake.close();
 }
 process.exitCode = exitCode;
