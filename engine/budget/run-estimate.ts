@@ -154,7 +154,8 @@ export async function estimateRun(valid: ValidPipeline, plan: RunPlan, given: Re
   }
 
   if (nodes.some((n) => n.calls.some((c) => c.operation === 'chat' || c.operation === 'structured'))) {
-    assumptions.add(`text is counted at ${ESTIMATE_RULES.charsPerToken} characters a token and an image at ${ESTIMATE_RULES.tokensPerImage} tokens; a call without an output limit at ${ESTIMATE_RULES.defaultMaxOutputTokens} output tokens (the limit a budget gives it)`);
+    const n = (x: number) => x.toLocaleString('en-US');
+    assumptions.add(`text is counted at ${ESTIMATE_RULES.charsPerToken} characters a token and an image at ${n(ESTIMATE_RULES.tokensPerImage)} tokens; a call without an output limit at ${n(ESTIMATE_RULES.defaultMaxOutputTokens)} output tokens (the limit a budget gives it)`);
   }
   const minUsd = roundUsd(nodes.reduce((sum, n) => sum + n.minUsd, 0));
   const maxUsd = roundUsd(nodes.reduce((sum, n) => sum + n.maxUsd, 0));
