@@ -7,7 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { TesseraClient } from '../../engine/api/client/client.ts';
 import { createProviders } from '../../engine/providers/index.ts';
+import { tessera } from '../support/cli.ts';
 import { startApiEnv, type ApiEnv } from '../support/api-env.ts';
 import { fakeKey } from '../support/fake-keys.ts';
 import { startFakeProviders, type FakeProviders, type RecordedRequest } from '../support/fake-provider-server.ts';
@@ -150,6 +152,15 @@ test('POST /pipelines/:id/estimate: a cost range per node without running anythi
   assert.equal(unknown.status, 400);
   assert.match(unknown.text, /RUN_INPUT_UNKNOWN/);
   assert.equal((await env.request('POST', '/api/v1/pipelines/pl_missing/estimate', { body: {} })).status, 404);
+
+  // The typed client, and `tessera run <id> --server --estimate` through it.
+  const client = new TesseraClient({ server: env.url });
+  const viaClient = await client.estimateRun(id, { inputs: { topic: 'tides' }, budgetUsd: 0.015 });
+  assert.deepEqual(viaClient, e);
+  const cli = await tessera(['run', id, '--server', env.url, '--estimate', '--budget', '0.015', '-i', 'topic=tides', '--json']);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.deepEqual(JSON.parse(cli.stdout), e);
+  assert.equal(fake.requests.length, 0);
 
   const openapi = (await env.request('GET', '/api/v1/openapi.json')).json;
   const operation = openapi.paths['/api/v1/pipelines/{id}/estimate'].post;
