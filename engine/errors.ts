@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   UNKNOWN_NODE_TYPE: { status: 400, message: 'No node definition has this type.' },
   UNKNOWN_NODE_VERSION: { status: 400, message: 'The node type exists, but not in this version.' },
   UNKNOWN_NODE: { status: 400, message: 'An edge names a node that does not exist.' },
+  PIN_INVALID: { status: 400, message: 'A node\'s pinned outputs do not fit its output ports, or the node cannot be pinned.' },
   UNKNOWN_PORT: { status: 400, message: 'An edge names a port the node does not have.' },
   BAD_EDGE_ENDPOINT: { status: 400, message: 'An edge endpoint is not of the form "node.port".' },
   INCOMPATIBLE_PORTS: { status: 400, message: 'The output kind cannot feed the input kind.' },

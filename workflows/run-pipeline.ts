@@ -68,6 +68,12 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
     update(node.id, { status: 'succeeded', startedAt: now(), endedAt: now() });
   };
 
+  // A pinned node does not run: its values are the plan's (only plans with pins take this path).
+  const finishPinned = (node: PlanNode): void => {
+    values.set(node.id, node.pinned!);
+    update(node.id, { status: 'succeeded', startedAt: now(), endedAt: now(), pinned: node.pinnedFrom ?? true });
+  };
+
   const startTask = (node: PlanNode): void => {
     const activities = proxyActivities<NodeActivities>({
       taskQueue: node.activity.taskQueue,
@@ -115,7 +121,10 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
       progressed = false;
       for (const node of readyNodes(plan.nodes, started, values)) {
         started.add(node.id);
-        if (node.role === 'task') startTask(node);
+        if (node.pinned) {
+          finishPinned(node);
+          progressed = true;
+        } else if (node.role === 'task') startTask(node);
         else {
           finishInline(node);
           progressed = true;

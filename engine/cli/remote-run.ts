@@ -34,6 +34,9 @@ export interface RemoteRunOptions {
   cache?: string;
   /** The run's cost budget in USD (instead of the pipeline's). */
   budgetUsd?: number;
+  fromRun?: string;
+  from?: string;
+  to?: string;
   /** Where results go (default process.stdout); progress and errors go to stderr. */
   stdout?: NodeJS.WritableStream;
 }
@@ -56,7 +59,7 @@ export async function remoteRun(target: string, options: RemoteRunOptions): Prom
   try {
     const { pipelineId, version, document } = await resolvePipeline(client, target, options.version);
     const given = await parseInputFlags(options.input ?? [], documentInputs(document), blobs);
-    const started = await client.startRun(pipelineId, { inputs: given, version, cache: options.cache as StartRunOptions['cache'], budgetUsd: options.budgetUsd });
+    const started = await client.startRun(pipelineId, { inputs: given, version, cache: options.cache as StartRunOptions['cache'], budgetUsd: options.budgetUsd, fromRun: options.fromRun, from: options.from, to: options.to });
     runId = started.id;
     const taskNodes = document.nodes.filter((n) => n.type !== 'input' && n.type !== 'output').map((n) => n.id);
     view = options.json ? undefined : createProgressView(taskNodes);

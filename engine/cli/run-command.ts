@@ -14,7 +14,10 @@ import { loadPipelineFile } from '../pipeline/load.ts';
 import { pipelineInputs, resolveRunInputs } from '../run/inputs.ts';
 import { nodeStatusQuery, startRun, type RunHandle } from '../run/start.ts';
 import type { NodeState, RunPipelineInput, RunPipelineResult } from '../run/plan.ts';
-import { compilePlan, usageTotals } from '../run/plan.ts';
+import { compilePlan, scopePipeline, usageTotals } from '../run/plan.ts';
+import { validatePipeline } from '../pipeline/validate.ts';
+import { checkPartial, pinUpstream } from '../run/reuse-run.ts';
+import { earlierRunFromHistory } from '../run/earlier-run.ts';
 import { connectTemporal, type TemporalHandle } from '../temporal/connect.ts';
 import { restoreSpilled } from '../worker/spill.ts';
 import { terminateLocalOcr } from '../media/ocr-local.ts';
@@ -44,6 +47,10 @@ export interface RunOptions extends CommonOptions {
   cache?: string;
   /** The run's cost budget in USD (--budget; instead of the pipeline's). */
   budgetUsd?: number;
+  /** Run from `from`, reusing the outputs upstream of it from run `fromRun`; or only to `to`. */
+  fromRun?: string;
+  from?: string;
+  to?: string;
 }
 
 function cacheMode(value: string | undefined): CacheMode | undefined {
@@ -65,9 +72,35 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
   if (!loaded.ok) return fail(loaded.errors);
   // An S3 bucket (TESSERA_BLOB_URL) that cannot be used stops the run before anything is stored or started.
   await checkBlobStore(ctx.blobs);
-  const given = await parseInputFlags(options.input ?? [], pipelineInputs(loaded.value), ctx.blobs);
-  const resolved = resolveRunInputs(loaded.value, given);
-  if (!resolved.ok) return fail(resolved.errors);
+  // A partial run: from a node (reusing an earlier run's upstream outputs, read from its Temporal history), or to one.
+  const partial = { fromRun: options.fromRun, from: options.from, to: options.to };
+  let valid = loaded.value;
+  let earlierInputs: Record<string, unknown> = {};
+  let early: TemporalHandle | undefined;
+  try {
+    checkPartial(valid, partial);
+    if (partial.fromRun && partial.from) {
+      early = await connectTemporal(ctx.settings.temporal, { dbFile: ctx.paths.temporalDb, ui: false });
+      const { earlier, inputs } = await earlierRunFromHistory(early.client, partial.fromRun);
+      const revalidated = validatePipeline(await pinUpstream(valid.pipeline, valid, earlier, partial.from), ctx.registry);
+      if (!revalidated.ok) return fail(revalidated.errors);
+      valid = revalidated.value;
+      earlierInputs = await restoreSpilled(inputs, ctx.blobs);
+    }
+  } catch (err) {
+    await early?.close();
+    if (err instanceof TesseraError) return fail([{ code: err.code, message: err.message, ...(err.nodeId ? { nodeId: err.nodeId } : {}) }]);
+    throw err;
+  }
+  const scoped = scopePipeline(valid, partial.to);
+  const wanted = pipelineInputs(scoped);
+  const given = await parseInputFlags(options.input ?? [], wanted, ctx.blobs);
+  const names = new Set(wanted.map((i) => i.name));
+  const resolved = resolveRunInputs(scoped, { ...Object.fromEntries(Object.entries(earlierInputs).filter(([name]) => names.has(name))), ...given });
+  if (!resolved.ok) {
+    await early?.close();
+    return fail(resolved.errors);
+  }
 
   // On a terminal, say what the first seconds are spent on (the lines stay out of logs and --json).
   const status = (line: string) => {
@@ -75,15 +108,16 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
   };
   status(`connecting to Temporal${ctx.settings.temporal.address ? ` at ${ctx.settings.temporal.address}` : ` on 127.0.0.1:${ctx.settings.temporal.port} (or starting one)`} ...`);
   const providers = await ctx.loadProviders();
-  const temporal = await connectTemporal(ctx.settings.temporal, { dbFile: ctx.paths.temporalDb, ui: false });
+  const temporal = early ?? (await connectTemporal(ctx.settings.temporal, { dbFile: ctx.paths.temporalDb, ui: false }));
   let view: ProgressView | undefined;
   const workers: Worker[] = [];
   try {
     status('starting a worker in this process ...');
     const taskQueue = options.sharedQueue ? ctx.settings.taskQueue : `${ctx.settings.taskQueue}-cli-${randomBytes(4).toString('hex')}`;
     // Serve every task queue the plan uses, so nodes in other pools also run locally.
-    const queues = new Set(compilePlan(loaded.value, taskQueue).nodes.map((n) => n.activity.taskQueue));
-    const taskNodes = [...loaded.value.nodes.values()].filter((n) => n.definition.role === 'task').map((n) => n.node.id);
+    const plan = compilePlan(valid, taskQueue, 'cli', cache, { to: partial.to });
+    const queues = new Set(plan.nodes.map((n) => n.activity.taskQueue));
+    const taskNodes = plan.nodes.filter((n) => n.role === 'task').map((n) => n.id);
     view = options.json ? undefined : createProgressView(taskNodes);
     const progressView = view;
     for (const queue of [taskQueue, ...[...queues].filter((q) => q !== taskQueue)]) {
@@ -99,7 +133,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
     const running = workers.map((w) => w.run());
 
     let prepared: RunPipelineInput | undefined;
-    const handle = await startRun(temporal.client, loaded.value, resolved.inputs, { taskQueue, origin: 'cli', blobs: ctx.blobs, cache, budgetUsd: options.budgetUsd, onPrepared: (args) => (prepared = args) });
+    const handle = await startRun(temporal.client, valid, resolved.inputs, { taskQueue, origin: 'cli', blobs: ctx.blobs, cache, budgetUsd: options.budgetUsd, to: partial.to, onPrepared: (args) => (prepared = args) });
     const runId = handle.workflowId;
     await indexLocalRun(ctx, { runId, pipelineName: loaded.value.pipeline.name, prepared: prepared!, given: resolved.inputs });
     const started = startLine(runId, taskQueue, options.sharedQueue === true, temporal);

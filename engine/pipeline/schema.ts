@@ -41,6 +41,13 @@ export const PipelineNodeSchema = z.strictObject({
   title: z.string().optional().describe('Label shown in the editor.'),
   params: z.record(z.string(), z.unknown()).optional().describe('Parameters, checked against the node type\'s params schema.'),
   options: NodeOptionsSchema.optional(),
+  pinned: z
+    .strictObject({
+      outputs: z.record(z.string(), z.unknown()).describe('Values by output port, as a run produced them (media as blob references).'),
+      from: z.strictObject({ runId: z.string(), nodeId: z.string() }).optional().describe('The run and node the values were taken from.'),
+    })
+    .optional()
+    .describe('Pinned outputs: runs use these values and do not run the node (nor what only feeds it).'),
   position: z.object({ x: z.number(), y: z.number() }).optional().describe('Editor layout; ignored by the engine.'),
 });
 

@@ -3,6 +3,7 @@
  * node registry.
  * Every problem found is reported (not only the first) as a coded error naming the node and port.
  */
+import { checkPins } from './pins.ts';
 import { z } from 'zod';
 import { codedError, type CodedError } from '../errors.ts';
 import { acceptsManyEdges, connectionRule } from '../ports.ts';
@@ -121,6 +122,7 @@ function validateGraph(pipeline: Pipeline, registry: NodeRegistry, options: Vali
   const edges = resolveEdges(pipeline.edges, seen, nodes, errors);
   checkRequiredInputs(nodes, pipeline.edges, errors);
   runNodeChecks(nodes, pipeline.edges, errors);
+  checkPins([...nodes.values()].map((r) => ({ node: r.node, role: r.definition.role, outputs: r.outputs })), errors);
   if (options.localFiles) errors.push(...checkLocalFiles(nodes, options.localFiles));
 
   const cycle = findCycle([...seen], pipeline.edges.map((e) => ({ from: e.from.split('.')[0], to: e.to.split('.')[0] })));

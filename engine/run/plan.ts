@@ -44,6 +44,10 @@ export interface PlanNode {
   cache?: NodeCacheUse;
   /** Most output tokens each of the node's provider calls may generate (its `maxOutputTokens` option). */
   maxOutputTokens?: number;
+  /** Pinned outputs: the node does not run, these are its values (its inputs are then empty). */
+  pinned?: Record<string, unknown>;
+  /** Where pinned values came from, when from an earlier run (a partial run, or a pin taken from a run). */
+  pinnedFrom?: { runId: string; nodeId: string };
 }
 
 export interface RunPlan {
@@ -68,6 +72,8 @@ export type NodeStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cance
 
 export interface NodeState {
   status: NodeStatus;
+  /** Succeeded with pinned values (it did not run): true, or the run and node they were taken from. */
+  pinned?: true | { runId: string; nodeId: string };
   /** Succeeded with outputs from the cache: the node did not run, and nothing was charged. */
   cached?: boolean;
   usage?: Usage[];
@@ -141,9 +147,49 @@ export function taskQueueFor(baseQueue: string, pool: string): string {
   return pool === 'default' ? baseQueue : `${baseQueue}-${pool}`;
 }
 
+/**
+ * The nodes a run needs: what the results depend on (output nodes and task nodes nothing reads, such as
+ * an index write), or only `to` and its ancestors, walking back through edges but never through a pinned
+ * node (its values are given).
+ */
+export function neededNodes(valid: ValidPipeline, to?: string): Set<string> {
+  const sourcesOf = new Map<string, string[]>();
+  const consumed = new Set<string>();
+  for (const e of valid.edges) {
+    sourcesOf.set(e.to.nodeId, [...(sourcesOf.get(e.to.nodeId) ?? []), e.from.nodeId]);
+    consumed.add(e.from.nodeId);
+  }
+  const roots = to !== undefined ? [to] : [...valid.nodes].filter(([id, r]) => r.definition.role === 'output' || !consumed.has(id)).map(([id]) => id);
+  const needed = new Set<string>();
+  const visit = (id: string) => {
+    if (needed.has(id)) return;
+    needed.add(id);
+    if (valid.nodes.get(id)?.node.pinned) return;
+    for (const source of sourcesOf.get(id) ?? []) visit(source);
+  };
+  roots.forEach(visit);
+  return needed;
+}
+
+/** The pipeline with only the nodes (and edges) a run needs: what `neededNodes` keeps. */
+export function scopePipeline(valid: ValidPipeline, to?: string): ValidPipeline {
+  const needed = neededNodes(valid, to);
+  if (needed.size === valid.nodes.size) return valid;
+  return {
+    ...valid,
+    nodes: new Map([...valid.nodes].filter(([id]) => needed.has(id))),
+    edges: valid.edges.filter((e) => needed.has(e.from.nodeId) && needed.has(e.to.nodeId)),
+  };
+}
+
 /** `origin`: 'api' for runs the API starts (runs, webhooks, schedules), 'cli' only for the local `tessera run`. */
-export function compilePlan(valid: ValidPipeline, baseQueue: string, origin?: RunOrigin, cacheMode: CacheMode = 'auto'): RunPlan {
+/**
+ * `cacheMode`: the run's use of the output cache. `to`: run only this node and what it needs (a "run to
+ * here"). Pinned nodes do not run, and nodes that only feed pinned nodes are left out of the plan.
+ */
+export function compilePlan(full: ValidPipeline, baseQueue: string, origin?: RunOrigin, cacheMode: CacheMode = 'auto', scope: { to?: string } = {}): RunPlan {
   const nodes: PlanNode[] = [];
+  const valid = scopePipeline(full, scope.to);
   for (const [id, resolved] of valid.nodes) {
     const { definition, node } = resolved;
     const execution = definition.execution;
@@ -179,7 +225,10 @@ export function compilePlan(valid: ValidPipeline, baseQueue: string, origin?: Ru
       },
       ...(cache ? { cache } : {}),
       ...(options.maxOutputTokens ? { maxOutputTokens: options.maxOutputTokens } : {}),
+      ...(node.pinned ? { pinned: node.pinned.outputs, ...(node.pinned.from ? { pinnedFrom: node.pinned.from } : {}) } : {}),
     });
+    // A pinned node reads nothing: its sources need not have run.
+    if (node.pinned) nodes.at(-1)!.inputs = [];
   }
   return { pipelineName: valid.pipeline.name, nodes, ...(origin ? { origin } : {}), ...(valid.pipeline.budget ? { budget: { usd: valid.pipeline.budget.usd } } : {}) };
 }

@@ -63,9 +63,9 @@ export async function startRun(
   client: Client,
   valid: ValidPipeline,
   inputs: Record<string, unknown>,
-  options: { taskQueue: string; runId?: string; origin: RunOrigin; blobs: BlobStore; cache?: CacheMode; budgetUsd?: number; onPrepared?: (args: RunPipelineInput) => void },
+  options: { taskQueue: string; runId?: string; origin: RunOrigin; blobs: BlobStore; cache?: CacheMode; budgetUsd?: number; to?: string; onPrepared?: (args: RunPipelineInput) => void },
 ): Promise<RunHandle> {
-  const args = await prepareRunInput(compilePlan(valid, options.taskQueue, options.origin, options.cache), inputs, options.blobs);
+  const args = await prepareRunInput(compilePlan(valid, options.taskQueue, options.origin, options.cache, { to: options.to }), inputs, options.blobs);
   args.plan = withRunBudget(args.plan, options.budgetUsd); // the run's own budget wins over the pipeline's
   options.onPrepared?.(args); // what the workflow gets (large values as markers), e.g. for the run index
   const trigger: RunTrigger = { type: options.origin === 'cli' ? 'cli' : 'api' };

@@ -320,3 +320,52 @@ test('with the cache on, running the same voice note again shows every AI node c
   await screenshot(page, 'run-h-cached');
   await page.close();
 });
+
+test('run from a node reuses the earlier run upstream; pinning a node\'s outputs saves them in the file and runs skip it', async () => {
+  fake.reset();
+  fake.script('transcriptions', { text: TRANSCRIPT });
+  const page = await browser.newPage();
+  await openPipeline(page);
+  await startFromRunTab(page);
+  await runStatus(page, 'succeeded');
+  assert.equal(fake.requestsTo('transcriptions').length, 1);
+
+  // Run from the summary: the transcription is reused from this run, the summary (and the fields) run again.
+  const firstRun = page.url().split('/runs/')[1];
+  await page.locator('[data-node-id="summary"] [data-testid=title]').click();
+  await page.locator('[data-testid=run-from-here]').click();
+  await page.waitForURL((url) => url.pathname.includes('/runs/') && !url.pathname.endsWith(`/runs/${firstRun}`), { timeout: 30_000 });
+  await page.locator('[data-node-id="stt"][data-run-status=succeeded] [data-testid=node-run-state]').filter({ hasText: 'reused' }).waitFor({ timeout: 60_000 });
+  await page.locator('[data-node-id="out-summary"][data-run-status=succeeded]').waitFor({ timeout: 60_000 });
+  assert.equal(fake.requestsTo('transcriptions').length, 1, 'no new transcription');
+
+  // Pin the transcript: the file keeps it, and the next run needs no audio and calls no transcription.
+  await page.locator('[data-node-id="stt"] [data-testid=title]').click();
+  await page.locator('[data-testid=pin-outputs]').click();
+  await page.locator('[data-node-id="stt"] [data-testid=node-pinned]').waitFor();
+  await page.locator('[data-testid=save]').click();
+  await page.locator('[data-testid=unsaved]').waitFor({ state: 'detached' });
+  const saved = await api.getVersion(pipelineId);
+  assert.equal((saved.document.nodes.find((n) => n.id === 'stt')!.pinned!.outputs as { text: string }).text, TRANSCRIPT);
+  await page.locator('[data-testid=tab-run]').click();
+  assert.equal(await page.locator('[data-testid=run-input-audio]').count(), 0, 'the audio only fed the pinned node: not asked for');
+  const fromRun = page.url().split('/runs/')[1];
+  await page.locator('[data-testid=run]').click();
+  await page.waitForURL((url) => url.pathname.includes('/runs/') && !url.pathname.endsWith(`/runs/${fromRun}`), { timeout: 30_000 });
+  await runStatus(page, 'succeeded');
+  await page.locator('[data-node-id="note"][data-run-status=skipped]').waitFor();
+  await screenshot(page, 'run-i-pinned');
+  await page.locator('[data-node-id="stt"][data-run-status=succeeded] [data-testid=node-run-state]').filter({ hasText: 'pinned' }).waitFor();
+  await page.locator('[data-node-id="out-summary"][data-run-status=succeeded]').waitFor();
+  assert.equal(fake.requestsTo('transcriptions').length, 1, 'still no new transcription');
+  await screenshot(page, 'run-i-pinned');
+
+  // Remove the pin again (later tests use this pipeline unpinned).
+  await page.locator('[data-node-id="stt"] [data-testid=title]').click();
+  await page.locator('[data-testid=tab-node]').click();
+  await page.locator('[data-testid=unpin]').click();
+  await page.locator('[data-testid=save]').click();
+  await page.locator('[data-testid=unsaved]').waitFor({ state: 'detached' });
+  assert.equal((await api.getVersion(pipelineId)).document.nodes.find((n) => n.id === 'stt')!.pinned, undefined);
+  await page.close();
+});

@@ -5,6 +5,7 @@ import type { RunEvent, RunRecord } from '../../engine/store/types.ts';
 import type { Pipeline } from '../../engine/pipeline/schema.ts';
 import { applyEvent, costs, emptyRun, formatDuration, settleFromRecord } from '../../editor/src/run/run-state.ts';
 import { buildInputs, initialEntry, runInputFields, type FieldEntry } from '../../editor/src/run/run-inputs.ts';
+import { shapeOf } from '../../editor/src/run/value-shape.ts';
 
 let seq = 0;
 const event = (type: RunEvent['type'], data: Record<string, unknown>): RunEvent => ({ seq: ++seq, runId: 'r', type, data, at: new Date().toISOString() });
@@ -104,4 +105,34 @@ test('the run form builds inputs, leaves defaults to the server and names each p
   built = buildInputs(fields, entries);
   assert.deepEqual(built.problems, {});
   assert.deepEqual(built.inputs, { question: 'What is in these pictures?', options: { n: 3 }, pictures: [ref, { ...ref, sha256: 'b'.repeat(64) }] });
+});
+
+test('an input that only feeds pinned nodes is not asked for', () => {
+  const pinnedDoc = {
+    format: 'tessera.pipeline/v1',
+    name: 'p',
+    nodes: [
+      { id: 'note', type: 'input', params: { name: 'audio', kind: 'audio' } },
+      { id: 'q', type: 'input', params: { name: 'question', kind: 'text' } },
+      { id: 'stt', type: 'transcribe', params: {}, pinned: { outputs: { text: 'hello' } } },
+      { id: 'llm', type: 'llm', params: {} },
+      { id: 'out', type: 'output', params: { name: 'out' } },
+    ],
+    edges: [{ from: 'note.value', to: 'stt.audio' }, { from: 'stt.text', to: 'llm.transcript' }, { from: 'q.value', to: 'llm.question' }, { from: 'llm.text', to: 'out.value' }],
+  } as Pipeline;
+  assert.deepEqual(runInputFields(pinnedDoc).map((f) => f.name), ['question']);
+  const unpinned = { ...pinnedDoc, nodes: pinnedDoc.nodes.map(({ pinned: _p, ...n }) => n) } as Pipeline;
+  assert.deepEqual(runInputFields(unpinned).map((f) => f.name), ['audio', 'question']);
+});
+
+test('values are shown by their shape: text, blobs by media, large values, embeddings, lists, JSON', () => {
+  const ref = (mime: string) => ({ sha256: 'a'.repeat(64), mime, size: 10 });
+  assert.equal(shapeOf('hi').kind, 'text');
+  assert.deepEqual(shapeOf(ref('image/png')), { kind: 'blob', ref: ref('image/png'), media: 'image' });
+  assert.equal((shapeOf(ref('video/webm')) as { media: string }).media, 'audio', 'a browser recording');
+  assert.equal((shapeOf(ref('application/pdf')) as { media: string }).media, 'pdf');
+  assert.equal(shapeOf({ $spilled: ref('application/json') }).kind, 'spilled');
+  assert.deepEqual(shapeOf({ model: 'text-embedding-3-small', vector: [0.1, 0.2] }), { kind: 'embedding', values: [0.1, 0.2], model: 'text-embedding-3-small' });
+  assert.equal(shapeOf([1, 2]).kind, 'list');
+  assert.equal(shapeOf({ a: 1 }).kind, 'json');
 });

@@ -38,7 +38,7 @@ export class CanvasNode extends ClassicPreset.Node<Record<string, KindSocket>, R
   apply(graph: GraphNode): boolean {
     this.graph = graph;
     this.label = graph.label;
-    const signature = JSON.stringify([graph.label, graph.type, graph.inputs, graph.outputs]);
+    const signature = JSON.stringify([graph.label, graph.type, graph.inputs, graph.outputs, !!graph.node.pinned]);
     if (signature === this.drawn) return false;
     this.drawn = signature;
     for (const key of Object.keys(this.inputs)) this.removeInput(key);

@@ -26,9 +26,33 @@ export interface FieldEntry {
 
 const MEDIA = new Set<string>(['image', 'audio', 'document']);
 
+/**
+ * The input nodes a run needs: those not cut off by pinned nodes (an input that only feeds pinned nodes is
+ * left out of runs, as the engine's plan does: engine/run/plan.ts neededNodes).
+ */
+function neededInputs(doc: Pipeline): Set<string> {
+  const sources = new Map<string, string[]>();
+  const consumed = new Set<string>();
+  for (const e of doc.edges) {
+    const [from, to] = [e.from.slice(0, e.from.lastIndexOf('.')), e.to.slice(0, e.to.lastIndexOf('.'))];
+    sources.set(to, [...(sources.get(to) ?? []), from]);
+    consumed.add(from);
+  }
+  const pinned = new Set(doc.nodes.filter((n) => n.pinned).map((n) => n.id));
+  const needed = new Set<string>();
+  const visit = (id: string) => {
+    if (needed.has(id)) return;
+    needed.add(id);
+    if (!pinned.has(id)) for (const source of sources.get(id) ?? []) visit(source);
+  };
+  doc.nodes.filter((n) => n.type === 'output' || !consumed.has(n.id)).forEach((n) => visit(n.id));
+  return needed;
+}
+
 export function runInputFields(doc: Pipeline): RunInputField[] {
+  const needed = neededInputs(doc);
   return doc.nodes
-    .filter((n) => n.type === 'input')
+    .filter((n) => n.type === 'input' && needed.has(n.id))
     .map((n) => {
       const params = (n.params ?? {}) as { name?: string; kind?: string; default?: unknown; description?: string };
       const full = params.kind ?? 'text';

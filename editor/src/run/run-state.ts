@@ -6,7 +6,8 @@
 import type { Usage } from '../../../engine/providers/types.ts';
 import type { RunEvent, RunRecord, RunStatus } from '../../../engine/store/types.ts';
 
-export type NodeRunStatus = 'pending' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
+/** `skipped`: not in the run at all (a partial run, or only feeding pinned nodes). */
+export type NodeRunStatus = 'pending' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
 
 export interface NodeRun {
   status: NodeRunStatus;
@@ -20,6 +21,8 @@ export interface NodeRun {
   durationMs?: number;
   /** Succeeded with outputs from the output cache: not run, nothing charged. */
   cached?: boolean;
+  /** Succeeded with pinned values (not run): true, or the earlier run they came from. */
+  pinned?: true | { runId: string; nodeId: string };
   error?: { code?: string; message: string; details?: unknown };
   usage?: Usage[];
 }
@@ -34,7 +37,7 @@ export interface RunView {
   endedAt?: string;
 }
 
-const TERMINAL = new Set<NodeRunStatus>(['succeeded', 'failed', 'cancelled']);
+const TERMINAL = new Set<NodeRunStatus>(['succeeded', 'failed', 'cancelled', 'skipped']);
 
 export function isTerminalNode(node: NodeRun | undefined): boolean {
   return !!node && TERMINAL.has(node.status);
@@ -88,6 +91,7 @@ export function applyEvent(view: RunView, event: RunEvent): string[] {
         attempt: (data.attempt as number | undefined) ?? before.attempt,
         durationMs: data.durationMs as number | undefined,
         ...(data.cached === true ? { cached: true } : {}),
+        ...(data.pinned ? { pinned: data.pinned as NodeRun['pinned'] } : {}),
         error: data.error as NodeRun['error'],
         usage: data.usage as Usage[] | undefined,
         progress: status === 'succeeded' ? 1 : before.progress,
@@ -111,8 +115,15 @@ export function settleFromRecord(view: RunView, run: RunRecord): string[] {
     const node = view.nodes[id];
     if (isTerminalNode(node) || state.status === 'pending' || state.status === 'running') continue;
     const durationMs = state.startedAt && state.endedAt ? Date.parse(state.endedAt) - Date.parse(state.startedAt) : undefined;
-    view.nodes[id] = { status: state.status, attempt: state.attempt, durationMs, error: state.error, usage: state.usage, ...(state.cached ? { cached: true } : {}) };
+    view.nodes[id] = { status: state.status, attempt: state.attempt, durationMs, error: state.error, usage: state.usage, ...(state.cached ? { cached: true } : {}), ...(state.pinned ? { pinned: state.pinned } : {}) };
     changed.push(id);
+  }
+  // Nodes the finished run never had: it did not need them.
+  for (const [id, node] of Object.entries(view.nodes)) {
+    if (run.status !== 'running' && node.status === 'pending' && run.nodes && !(id in run.nodes)) {
+      view.nodes[id] = { status: 'skipped' };
+      changed.push(id);
+    }
   }
   return changed;
 }

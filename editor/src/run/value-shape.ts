@@ -10,7 +10,7 @@ export type ValueShape =
   | { kind: 'text'; text: string }
   | { kind: 'blob'; ref: BlobLike; media: 'image' | 'audio' | 'pdf' | 'file' }
   | { kind: 'spilled'; ref: BlobLike }
-  | { kind: 'embedding'; values: number[] }
+  | { kind: 'embedding'; values: number[]; model?: string }
   | { kind: 'list'; items: unknown[] }
   | { kind: 'json'; value: unknown };
 
@@ -26,6 +26,11 @@ export function shapeOf(value: unknown): ValueShape {
     const mime = value.mime;
     const media = mime.startsWith('image/') ? 'image' : mime.startsWith('audio/') || mime === 'video/webm' || mime === 'application/ogg' ? 'audio' : mime === 'application/pdf' ? 'pdf' : 'file';
     return { kind: 'blob', ref: value, media };
+  }
+  // Tessera's embedding values are { model, vector }.
+  const e = value as { model?: unknown; vector?: unknown };
+  if (e && typeof e === 'object' && typeof e.model === 'string' && Array.isArray(e.vector) && e.vector.every((x) => typeof x === 'number')) {
+    return { kind: 'embedding', values: e.vector as number[], model: e.model };
   }
   if (Array.isArray(value)) {
     if (value.length >= 8 && value.every((x) => typeof x === 'number')) return { kind: 'embedding', values: value as number[] };

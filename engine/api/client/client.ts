@@ -55,6 +55,11 @@ export interface StartRunOptions {
   cache?: 'auto' | 'on' | 'refresh' | 'off';
   /** The run's cost budget in USD (instead of the pipeline's): calls that would go over it are refused. */
   budgetUsd?: number;
+  /** Run from here: the earlier run whose outputs upstream of `from` are reused. */
+  fromRun?: string;
+  from?: string;
+  /** Run to here: only this node and what it needs. */
+  to?: string;
   /** Seconds to wait for the outputs (at most 300). */
   wait?: number;
 }
@@ -253,7 +258,7 @@ export class TesseraClient {
   }
 
   async startRun(pipelineId: string, options: StartRunOptions = {}): Promise<StartRunResult> {
-    return this.started(await this.request('POST', `/pipelines/${enc(pipelineId)}/runs`, { inputs: options.inputs ?? {}, version: options.version, wait: options.wait, cache: options.cache, budgetUsd: options.budgetUsd }));
+    return this.started(await this.request('POST', `/pipelines/${enc(pipelineId)}/runs`, { inputs: options.inputs ?? {}, version: options.version, wait: options.wait, cache: options.cache, budgetUsd: options.budgetUsd, fromRun: options.fromRun, from: options.from, to: options.to }));
   }
 
   /** What a run may cost (min and max USD, per node and call) before starting it; inputs left out are assumed. */

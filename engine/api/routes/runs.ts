@@ -55,7 +55,7 @@ export function runsRoutes(app: FastifyInstance, deps: ApiDeps): void {
           if (request.isMultipart()) reply.header('connection', 'close'); // the client may still be sending files
           throw err;
         });
-        run = await startPipelineRun(deps, { pipelineId, version: parts.version, inputs: parts.inputs, trigger: { type: 'api' }, uploads, cache: parts.cache, budgetUsd: parts.budgetUsd });
+        run = await startPipelineRun(deps, { pipelineId, version: parts.version, inputs: parts.inputs, trigger: { type: 'api' }, uploads, cache: parts.cache, budgetUsd: parts.budgetUsd, partial: parts.partial });
       } catch (err) {
         uploads.rollback(); // a no-op once the run was recorded
         throw err;

@@ -53,7 +53,7 @@ export function diffNodes(prev: Record<string, NodeState>, next: Record<string, 
       events.push({
         type: `node.${state.status}` as RunEventType,
         nodeId,
-        data: compact({ nodeId, status: state.status, cached: state.cached, attempt: state.attempt, startedAt: state.startedAt, endedAt: state.endedAt, durationMs, error: state.error, usage: state.usage }),
+        data: compact({ nodeId, status: state.status, cached: state.cached, pinned: state.pinned, attempt: state.attempt, startedAt: state.startedAt, endedAt: state.endedAt, durationMs, error: state.error, usage: state.usage }),
       });
     }
   }

@@ -22,6 +22,7 @@ const UsageSchema = z.object({
 export const NodeStateSchema = z.object({
   status: z.enum(['pending', 'running', 'succeeded', 'failed', 'cancelled']),
   cached: z.boolean().optional().describe('Succeeded with outputs from the output cache: the node did not run and nothing was charged.'),
+  pinned: z.union([z.literal(true), z.object({ runId: z.string(), nodeId: z.string() })]).optional().describe('Succeeded with pinned values (it did not run): true, or the earlier run and node they were taken from.'),
   attempt: z.number().optional(),
   startedAt: z.string().optional(),
   endedAt: z.string().optional(),

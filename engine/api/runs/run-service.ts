@@ -6,10 +6,11 @@
 import type { BlobUndo } from '../../blob/undo-log.ts';
 import { ERROR_CODES, type TesseraError } from '../../errors.ts';
 import { validatePipeline, type ValidPipeline } from '../../pipeline/validate.ts';
-import { resolveRunInputs } from '../../run/inputs.ts';
+import { pipelineInputs, resolveRunInputs } from '../../run/inputs.ts';
 import { storedBlobInputs } from '../../run/stored-inputs.ts';
-import { compilePlan } from '../../run/plan.ts';
+import { compilePlan, scopePipeline } from '../../run/plan.ts';
 import type { CacheMode } from '../../cache/cache-policy.ts';
+import { checkPartial, pinFromRun, type PartialRun } from './partial-run.ts';
 import { prepareRunInput } from '../../run/run-input.ts';
 import { newRunId, startRunWorkflow } from '../../run/start.ts';
 import type { PipelineVersionRecord, RunRecord, RunTrigger } from '../../store/types.ts';
@@ -28,6 +29,8 @@ export interface StartRunRequest {
   cache?: CacheMode;
   /** The run's cost budget in USD, instead of the pipeline's. */
   budgetUsd?: number;
+  /** Run from a node (reusing an earlier run's upstream outputs), or only to a node. */
+  partial?: PartialRun;
   /** The request's uploads: committed once the run started (or stays recorded); on a refusal the caller rolls them back. */
   uploads?: BlobUndo;
 }
@@ -46,12 +49,30 @@ export async function loadVersion(deps: ApiDeps, pipelineId: string, version?: n
 
 /** Checks inputs (kinds, and that referenced blobs exist), records the run, starts the workflow. */
 export async function startPipelineRun(deps: ApiDeps, request: StartRunRequest): Promise<RunRecord> {
-  const { record, valid } = await loadVersion(deps, request.pipelineId, request.version);
-  const resolved = resolveRunInputs(valid, request.inputs);
+  const loaded = await loadVersion(deps, request.pipelineId, request.version);
+  const { record } = loaded;
+  let { valid } = loaded;
+  let inputs = request.inputs;
+  const partial = request.partial ?? {};
+  checkPartial(valid, partial);
+  let earlierInputs: Record<string, unknown> = {};
+  if (partial.fromRun && partial.from) {
+    // The run's own copy of the pipeline, with the upstream nodes pinned to the earlier run's outputs.
+    const pinned = await pinFromRun(deps, request.pipelineId, record.document, valid, partial.fromRun, partial.from);
+    const revalidated = validatePipeline(pinned.document, deps.registry, apiValidateOptions(deps));
+    if (!revalidated.ok) throw validationFailed(revalidated.errors);
+    valid = revalidated.value;
+    earlierInputs = pinned.inputs;
+  }
+  // Only the inputs the run needs are asked for (a run to a node, or past pinned nodes, may leave some out).
+  const scoped = scopePipeline(valid, partial.to);
+  const names = new Set(pipelineInputs(scoped).map((i) => i.name));
+  inputs = { ...Object.fromEntries(Object.entries(earlierInputs).filter(([name]) => names.has(name))), ...inputs };
+  const resolved = resolveRunInputs(scoped, inputs);
   if (!resolved.ok) throw validationFailed(resolved.errors);
-  resolved.inputs = await checkStoredBlobs(deps, valid, resolved.inputs); // as stored, not as claimed
+  resolved.inputs = await checkStoredBlobs(deps, scoped, resolved.inputs); // as stored, not as claimed
   // Before anything is recorded: large inputs go to the blob store, and a run too large for Temporal is refused.
-  const args = await prepareRunInput(compilePlan(valid, deps.taskQueue, 'api', request.cache), resolved.inputs, deps.blobs, { undo: request.uploads });
+  const args = await prepareRunInput(compilePlan(valid, deps.taskQueue, 'api', request.cache, { to: partial.to }), resolved.inputs, deps.blobs, { undo: request.uploads });
 
   args.plan = withRunBudget(args.plan, request.budgetUsd); // the run's own budget wins over the pipeline's
 

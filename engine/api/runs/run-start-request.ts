@@ -31,6 +31,9 @@ export const StartRunBody = z.object({
   wait: z.number().min(0).max(MAX_WAIT_SECONDS).optional().describe(waitDescription),
   cache: z.enum(CACHE_MODES).optional().describe(CACHE_DESCRIPTION),
   budgetUsd: z.number().min(0).max(1_000_000).optional().describe(BUDGET_DESCRIPTION),
+  fromRun: z.string().min(1).max(200).optional().describe('Run from here: the earlier run (of this pipeline) whose outputs upstream of `from` are reused; its inputs are the defaults.'),
+  from: z.string().min(1).max(64).optional().describe('Run from here: the node to run again, with everything downstream of it (needs `fromRun`).'),
+  to: z.string().min(1).max(64).optional().describe('Run to here: run only this node and what it needs.'),
 });
 
 export interface StartRunParts {
@@ -39,6 +42,7 @@ export interface StartRunParts {
   wait: number;
   cache?: CacheMode;
   budgetUsd?: number;
+  partial?: { fromRun?: string; from?: string; to?: string };
 }
 
 /** `undo` receives the form's uploads: the caller rolls it back if the run is not started. */
@@ -46,7 +50,7 @@ export async function readStartRequest(request: FastifyRequest, deps: ApiDeps, p
   if (!request.isMultipart()) {
     // Validated (and defaulted) by the route's body schema; absent when no body was sent.
     const body = (request.body ?? {}) as Partial<z.infer<typeof StartRunBody>>;
-    return { inputs: body.inputs ?? {}, version: body.version, wait: body.wait ?? queryWait ?? 0, cache: body.cache, budgetUsd: body.budgetUsd };
+    return { inputs: body.inputs ?? {}, version: body.version, wait: body.wait ?? queryWait ?? 0, cache: body.cache, budgetUsd: body.budgetUsd, partial: { fromRun: body.fromRun, from: body.from, to: body.to } };
   }
   // Before reading (and storing) any file: the pipeline must exist.
   if (!(await deps.store.getPipeline(pipelineId))) throw apiError('PIPELINE_NOT_FOUND', `No pipeline "${pipelineId}".`, { pipelineId });
