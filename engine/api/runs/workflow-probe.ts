@@ -92,6 +92,9 @@ export class WorkflowProbe {
   }
 
   private call<T>(fn: () => Promise<T>, timeoutMs?: number): Promise<T> {
+    // Stopped already: no call at all. One started now would never see the abort (the listener below is
+    // added too late), outlive the tracker, and be retried by the client after its connection closed.
+    if (this.signal.aborted) return Promise.reject(new Error('aborted'));
     // A signal of this call's own: the Temporal client adds an 'abort' listener (holding the gRPC call) to
     // the signal of every call and never removes it, so handing it the tracker's long-lived signal grew
     // the API's heap by ~80 KB per run. This one is linked to the long-lived signal only for the call.
