@@ -12,7 +12,8 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { SqliteVectorStore } from '../engine/vector/sqlite-store.ts';
 import { FsBlobStore } from '../engine/blob/fs-store.ts';
-import { FsNodeCache } from '../engine/cache/fs-node-cache.ts';
+import { StoreNodeCache } from '../engine/cache/store-node-cache.ts';
+import { SqliteStore } from '../engine/store/sqlite-store.ts';
 import type { CacheMode } from '../engine/cache/cache-policy.ts';
 import type { Providers } from '../engine/providers/types.ts';
 import { loadSettings } from '../engine/config.ts';
@@ -38,7 +39,7 @@ export interface BenchEnv {
   /** `cache`: the run's use of the output cache (off unless a measurement is about the cache). */
   startPipeline(valid: ValidPipeline, inputs?: Record<string, unknown>, cache?: CacheMode): Promise<WorkflowHandle>;
   /** The Tessera worker's output cache (cleared between measurements that need it cold). */
-  cache: FsNodeCache;
+  cache: StoreNodeCache;
   blobs: FsBlobStore;
   /** Starts one of the workflows of bench/bare-workflow.ts on the baseline worker. */
   startBare(workflow: 'bareChain' | 'bareFanOut', args: unknown[]): Promise<WorkflowHandle>;
@@ -73,7 +74,7 @@ async function connectWorkers(server: DevServer, dir: string, log: (message: str
   const native = await NativeConnection.connect({ address: server.address });
   const registry = createRegistry(benchNodes);
   const blobs = new FsBlobStore(path.join(dir, 'blobs'));
-  const cache = new FsNodeCache(path.join(dir, 'outputs-cache'));
+  const cache = new StoreNodeCache(() => SqliteStore.open(path.join(dir, 'tessera.db')));
 
   log('bundling workflows (Tessera bundle cached, bare bundle fresh)');
   const tessera = await createWorker({
@@ -128,6 +129,7 @@ async function connectWorkers(server: DevServer, dir: string, log: (message: str
       await connection.close();
       await native.close();
       await server.stop();
+      await cache.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -2,7 +2,7 @@
  * Settings from the environment (and CLI flags, which win). One place reads process.env so that every
  * variable Tessera honours is listed here and in the README.
  */
-import { DEFAULT_CACHE_MAX_BYTES } from './cache/fs-node-cache.ts';
+import { DEFAULT_CACHE_MAX_BYTES } from './cache/store-node-cache.ts';
 import path from 'node:path';
 import { parseByteSize } from './byte-size.ts';
 
@@ -85,8 +85,6 @@ export function dataPaths(dataDir: string) {
     temporalDb: path.join(dataDir, 'temporal.db'),
     blobs: path.join(dataDir, 'blobs'),
     cache: path.join(dataDir, 'cache'),
-    /** The output cache (engine/cache/): what nodes produced, reused by later runs with the same inputs. */
-    outputCache: path.join(dataDir, 'outputs-cache'),
     vectors: path.join(dataDir, 'vectors.db'),
     store: path.join(dataDir, 'tessera.db'),
   };

@@ -7,8 +7,7 @@ import { createRegistry } from '../../nodes/index.ts';
 import { openBlobStore } from '../blob/open-blob-store.ts';
 import type { BlobStore } from '../blob/store.ts';
 import { cacheMaxBytes, dataPaths, loadSettings, type Settings } from '../config.ts';
-import { FsNodeCache } from '../cache/fs-node-cache.ts';
-import type { NodeCache } from '../cache/node-cache.ts';
+import { StoreNodeCache } from '../cache/store-node-cache.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
 import { loadPlugins } from '../plugins.ts';
@@ -33,8 +32,11 @@ export interface CliContext {
   registry: NodeRegistry;
   /** The data folder's blobs, or S3 with TESSERA_BLOB_URL (not checked yet: see checkBlobStore). */
   blobs: BlobStore;
-  /** The output cache in the data folder, shared by the workers and the API. */
-  cache: NodeCache;
+  /**
+   * The output cache, in the store (shared by every process of a deployment). Opens the store on first use
+   * unless the process has one already (services-command gives it the API's); closed with `cache.close()`.
+   */
+  cache: StoreNodeCache;
   /** The vector store (opened by the first worker); undefined until then. */
   vectors?: VectorStore;
   log: Logger;
@@ -54,7 +56,8 @@ export async function cliContext(options: CommonOptions): Promise<CliContext> {
     files: filePolicy(settings.fileRoots, settings.dataDir),
     registry: createRegistry(await loadPlugins(options.plugin ?? [])),
     blobs: await openBlobStore({ blobUrl: settings.blobUrl, fsRoot: paths.blobs }),
-    cache: new FsNodeCache(paths.outputCache, cacheMaxBytes()),
+    // Loaded only when a node first uses the cache: `validate` and `nodes` never open the store.
+    cache: new StoreNodeCache(async () => (await import('../store/open-store.ts')).openStore(settings), cacheMaxBytes()),
     log: createLogger(),
     loadProviders,
   };

@@ -175,6 +175,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
     await temporal.close();
     await terminateLocalOcr();
     ctx.vectors?.close();
+    await ctx.cache.close();
   }
 }
 

@@ -12,6 +12,7 @@ import { findMediaTools, mediaToolsLines } from '../media/find-tools.ts';
 import { terminateLocalOcr } from '../media/ocr-local.ts';
 import { taskQueueFor } from '../run/plan.ts';
 import { checkDatabaseUrl, openStore } from '../store/open-store.ts';
+import { StoreNodeCache } from '../cache/store-node-cache.ts';
 import type { Store } from '../store/types.ts';
 import { connectTemporal } from '../temporal/connect.ts';
 import type { ProgressEvent } from '../worker/activities.ts';
@@ -69,6 +70,9 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
     // exists (a worker created but never run cannot be shut down, and its connection cannot be closed).
     if (runApi) {
       store = await openStore(ctx.settings);
+      // The worker below (same process) and the API share the store's cache rather than open it twice.
+      await ctx.cache.close();
+      ctx.cache = new StoreNodeCache(store, ctx.cache.maxBytes);
       api = await startApiServer(
         {
           store,
@@ -116,6 +120,7 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
     await api?.close();
     // Only a worker that ran has a shutdown to wait for (one never run stays INITIALIZED forever).
     if (worker && running) await stopWorker(worker, running);
+    await ctx.cache.close();
     await store?.close();
     await temporal.close();
     await terminateLocalOcr();

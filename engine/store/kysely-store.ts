@@ -262,6 +262,52 @@ export abstract class KyselyStore implements Store {
     return row && (JSON.parse(row.outputs) as Record<string, unknown>);
   }
 
+  // Output cache ------------------------------------------------------------------------------------
+
+  async cacheGet(key: string): Promise<string | undefined> {
+    const db = await this.db();
+    const row = await db.selectFrom('node_cache').select('entry').where('key', '=', key).executeTakeFirst();
+    if (row) await db.updateTable('node_cache').set({ used_at: now() }).where('key', '=', key).execute();
+    return row?.entry;
+  }
+
+  async cachePut(key: string, type: string, entry: string): Promise<void> {
+    const values = { key, type, entry, bytes: Buffer.byteLength(entry), used_at: now() };
+    await (await this.db())
+      .insertInto('node_cache')
+      .values(values)
+      .onConflict((oc) => oc.column('key').doUpdateSet({ type, entry, bytes: values.bytes, used_at: values.used_at }))
+      .execute();
+  }
+
+  async cacheClear(type?: string): Promise<number> {
+    let query = (await this.db()).deleteFrom('node_cache');
+    if (type !== undefined) query = query.where('type', '=', type);
+    return Number((await query.executeTakeFirst()).numDeletedRows);
+  }
+
+  async cacheStats(): Promise<{ entries: number; bytes: number }> {
+    const row = await (await this.db())
+      .selectFrom('node_cache')
+      .select((eb) => [eb.fn.countAll<number>().as('entries'), eb.fn.sum<number>('bytes').as('bytes')])
+      .executeTakeFirst();
+    return { entries: Number(row?.entries ?? 0), bytes: Number(row?.bytes ?? 0) };
+  }
+
+  async cacheEvict(maxBytes: number): Promise<number> {
+    return this.write(async (db) => {
+      const rows = await db.selectFrom('node_cache').select(['key', 'bytes']).orderBy('used_at', 'desc').orderBy('key').execute();
+      let kept = 0;
+      const evicted: string[] = [];
+      for (const row of rows) {
+        if (kept + Number(row.bytes) <= maxBytes && evicted.length === 0) kept += Number(row.bytes);
+        else evicted.push(row.key);
+      }
+      for (let i = 0; i < evicted.length; i += 500) await db.deleteFrom('node_cache').where('key', 'in', evicted.slice(i, i + 500)).execute();
+      return evicted.length;
+    });
+  }
+
   async appendEvent(runId: string, type: RunEventType, data: Record<string, unknown>): Promise<RunEvent> {
     const at = now();
     const values = { run_id: runId, type, data: JSON.stringify(data ?? {}), at };

@@ -194,6 +194,24 @@ export const MIGRATIONS: StoreMigration[] = [
         .execute();
     },
   },
+  {
+    id: 4,
+    key: '0004_node_cache',
+    name: 'output cache',
+    async up(db, dialect) {
+      // The output cache (engine/cache/): a node execution's key -> what it produced (JSON with blob
+      // references), its size, and its last use (least recently used entries are evicted first).
+      await db.schema
+        .createTable('node_cache')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('entry', types(dialect).json, (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('used_at', types(dialect).timestamp, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('node_cache_by_use').on('node_cache').column('used_at').execute();
+    },
+  },
 ];
 
 /** What a webhook's sealed secret is bound to. */

@@ -63,6 +63,14 @@ export interface RunNodeOutputsTable {
   outputs: Json;
 }
 
+export interface NodeCacheTable {
+  key: string;
+  type: string;
+  entry: Json;
+  bytes: number;
+  used_at: Timestamp;
+}
+
 export interface ApiKeysTable {
   id: string;
   name: string;
@@ -102,6 +110,7 @@ export interface StoreDatabase {
   runs: RunsTable;
   run_events: RunEventsTable;
   run_node_outputs: RunNodeOutputsTable;
+  node_cache: NodeCacheTable;
   api_keys: ApiKeysTable;
   schedules: SchedulesTable;
   webhooks: WebhooksTable;

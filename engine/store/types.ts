@@ -158,6 +158,16 @@ export interface Store {
   saveNodeOutputs(runId: string, outputs: Record<string, Record<string, unknown>>): Promise<void>;
   getNodeOutputs(runId: string, nodeId: string): Promise<Record<string, unknown> | undefined>;
 
+  // The output cache's entries (engine/cache/store-node-cache.ts): the entry is JSON text, kept as written.
+  /** The entry, marking it used now; undefined when there is none. */
+  cacheGet(key: string): Promise<string | undefined>;
+  cachePut(key: string, type: string, entry: string): Promise<void>;
+  /** Removes every entry (or one node type's); returns how many went. */
+  cacheClear(type?: string): Promise<number>;
+  cacheStats(): Promise<{ entries: number; bytes: number }>;
+  /** Removes the least recently used entries until the rest are at most `maxBytes`; returns how many went. */
+  cacheEvict(maxBytes: number): Promise<number>;
+
   // API keys: the secret is returned once by createApiKey and stored only as a hash.
   createApiKey(name: string): Promise<{ key: ApiKeyRecord; secret: string }>;
   /** The key a secret belongs to, when it exists and is not revoked (also records its last use). */

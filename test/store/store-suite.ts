@@ -10,6 +10,7 @@ import type { Pipeline } from '../../engine/pipeline/schema.ts';
 import { MIGRATIONS } from '../../engine/store/migrations.ts';
 import type { RunRecord, RunStatus, ScheduleRecord, Store, TriggerType } from '../../engine/store/types.ts';
 import type { StoreBackend } from './backends.ts';
+import { StoreNodeCache } from '../../engine/cache/store-node-cache.ts';
 
 export const doc = (name: string, extra: Partial<Pipeline> = {}): Pipeline => ({ format: 'tessera.pipeline/v1', name, nodes: [], edges: [], ...extra });
 
@@ -37,6 +38,41 @@ const keyError = (err: unknown) => err instanceof TesseraError && err.code === '
 
 export function storeSuite(backend: StoreBackend): void {
   describe(`store on ${backend.name}`, () => {
+    test('the output cache: entries stored and read back, cleared by type, counted, evicted least recently used first', async () => {
+      const { store } = await backend.fresh();
+      const cache = new StoreNodeCache(store, 2000); // about four of the entries below
+      const key = (n: number) => n.toString(16).padStart(64, '0');
+      const entry = (n: number, type = 't') => ({ outputs: { text: `value ${n} `.padEnd(400, '.') }, type });
+      assert.equal(await cache.get(key(1)), undefined);
+      await cache.put(key(1), { outputs: { text: 'hello', image: { sha256: 'a'.repeat(64), mime: 'image/png', size: 3 } }, type: 'llm', usage: [{ provider: 'openai', model: 'm', costUsd: 0.01 }] });
+      assert.deepEqual(await cache.get(key(1)), { outputs: { text: 'hello', image: { sha256: 'a'.repeat(64), mime: 'image/png', size: 3 } }, type: 'llm', usage: [{ provider: 'openai', model: 'm', costUsd: 0.01 }] });
+      await cache.put(key(1), { outputs: { text: 'replaced' }, type: 'llm' });
+      assert.deepEqual((await cache.get(key(1)))?.outputs, { text: 'replaced' }, 'a put replaces');
+      await cache.put(key(2), { outputs: {}, type: 'ocr' });
+      assert.equal((await cache.stats()).entries, 2);
+      assert.equal(await cache.clear('llm'), 1);
+      assert.equal(await cache.get(key(1)), undefined);
+      assert.equal(await cache.clear(), 1);
+      assert.deepEqual(await cache.stats(), { entries: 0, bytes: 0, maxBytes: 2000 });
+
+      for (let n = 1; n <= 4; n++) {
+        await cache.put(key(n), entry(n));
+        await new Promise((r) => setTimeout(r, 5)); // distinct last-use times
+      }
+      await cache.get(key(1)); // the oldest written, now the most recently used
+      await new Promise((r) => setTimeout(r, 5));
+      for (let n = 5; n <= 6; n++) {
+        await cache.put(key(n), entry(n));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await cache.evict();
+      const stats = await cache.stats();
+      assert.ok(stats.bytes <= 2000, `within the bound (${stats.bytes})`);
+      assert.ok(await cache.get(key(1)), 'the entry just used stayed');
+      assert.ok(await cache.get(key(6)), 'the newest stayed');
+      assert.equal(await cache.get(key(2)), undefined, 'the least recently used went');
+    });
+
     test('opening migrates an empty database; reopening keeps the data and migrates nothing', async () => {
       const { store, reopen, query } = await backend.fresh();
       const { pipeline } = await store.createPipeline(doc('kept'));

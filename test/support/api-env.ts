@@ -14,7 +14,7 @@ import { createMetrics } from '../../engine/api/metrics.ts';
 import { startApiServer, type ApiServer } from '../../engine/api/server.ts';
 import { FsBlobStore } from '../../engine/blob/fs-store.ts';
 import type { BlobStore } from '../../engine/blob/store.ts';
-import { FsNodeCache } from '../../engine/cache/fs-node-cache.ts';
+import { StoreNodeCache } from '../../engine/cache/store-node-cache.ts';
 import { createLogger } from '../../engine/logger.ts';
 import { SqliteStore } from '../../engine/store/sqlite-store.ts';
 import { startDevServer, type DevServer } from '../../engine/temporal/dev-server.ts';
@@ -70,19 +70,22 @@ export async function startApiEnv(options: ApiEnvOptions = {}): Promise<ApiEnv> 
   const metrics = createMetrics();
   const files = filePolicy(options.fileRoots ?? [], dir);
 
-  const makeDeps = (): ApiDeps => ({
-    store: new SqliteStore(path.join(dir, 'tessera.db')),
-    client: new Client({ connection }),
-    registry,
-    blobs,
-    // The API's view of the cache (stats, clearing); this env's worker runs without one.
-    cache: new FsNodeCache(path.join(dir, 'outputs-cache')),
-    localFiles: files,
-    taskQueue,
-    log,
-    metrics,
-    maxUploadBytes: options.maxUploadBytes ?? 50 * 1024 * 1024,
-  });
+  const makeDeps = (): ApiDeps => {
+    const store = new SqliteStore(path.join(dir, 'tessera.db'));
+    return {
+      store,
+      client: new Client({ connection }),
+      registry,
+      blobs,
+      // The API's view of the cache (stats, clearing); this env's worker runs without one.
+      cache: new StoreNodeCache(store),
+      localFiles: files,
+      taskQueue,
+      log,
+      metrics,
+      maxUploadBytes: options.maxUploadBytes ?? 50 * 1024 * 1024,
+    };
+  };
   let deps = makeDeps();
   const start = () => startApiServer(deps, { host: '127.0.0.1', port: 0, authRequired: options.authRequired ?? false, bodyIdleMs: options.bodyIdleMs });
   let api = await start();
