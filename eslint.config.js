@@ -7,7 +7,7 @@ const restricted = (...patterns) => ['error', { patterns: [...patterns, noEditor
 const noEditor = { regex: '(^|/)editor/', message: 'Server code never imports the editor.' };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', 'editor/dist/', '**/*.vue', '.tessera/'] },
+  { ignores: ['node_modules/', '.tools/', 'editor/dist/', '**/*.vue', '.tessera/', 'dist/', 'dist.*/'] },
   {
     files: ['**/*.ts', '**/*.mjs', '**/*.js'],
     languageOptions: { parser: tseslint.parser },

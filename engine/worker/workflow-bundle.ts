@@ -8,10 +8,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
-export const WORKFLOWS_DIR = fileURLToPath(new URL('../../workflows/', import.meta.url));
+/** The workflow sources (TypeScript, compiled by the SDK's webpack), also when this module runs compiled from dist/. */
+export const WORKFLOWS_DIR = path.join(PACKAGE_ROOT, 'workflows') + path.sep;
 const WORKFLOWS_ENTRY = path.join(WORKFLOWS_DIR, 'index.ts');
 /** The packages whose code is bundled with the workflow, or that bundle it. */
 const BUNDLED_PACKAGES = ['@temporalio/workflow', '@temporalio/common', '@temporalio/worker'];

@@ -13,13 +13,13 @@
  * key) and hidden from the OpenAPI document.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { apiError } from '../errors.ts';
+import { PACKAGE_ROOT } from '../../package-root.ts';
 
-export const EDITOR_DIST = fileURLToPath(new URL('../../../editor/dist/', import.meta.url));
+export const EDITOR_DIST = join(PACKAGE_ROOT, 'editor', 'dist') + sep;
 
 /** Vue sets inline style attributes (node positions, socket colours), hence 'unsafe-inline' for styles only. */
 export const EDITOR_CSP = [
