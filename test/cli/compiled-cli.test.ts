@@ -114,8 +114,9 @@ test('a build older than the sources is not run: the sources are, through tsx', 
   assert.equal(traced(bin, ['--help']).entry, 'compiled', 'the copied build is fresh');
 
   const infoFile = path.join(root, BUILD_INFO);
-  const info = JSON.parse(readFileSync(infoFile, 'utf8')) as { newest: number };
-  writeFileSync(infoFile, JSON.stringify({ ...info, newest: info.newest - 1 })); // as if the newest source were edited after the build
+  const info = JSON.parse(readFileSync(infoFile, 'utf8')) as { newest: number; sha256: string };
+  // As if the newest source were edited after the build.
+  writeFileSync(infoFile, JSON.stringify({ ...info, newest: info.newest - 1, sha256: '0'.repeat(64) }));
   const run = traced(bin, ['validate', 'examples/greeting.pipeline.json']);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.entry, 'source');
@@ -154,6 +155,8 @@ test('build state: what makes a build stale, and what does not', () => {
   file('engine/.a.ts.swp');
   assert.equal(buildState(root), 'fresh');
 
+  utimesSync(path.join(root, 'engine/a.ts'), new Date(), new Date());
+  assert.equal(buildState(root), 'fresh', 'a source touched (git checkout back and forth), its content the same');
   file('engine/a.ts', 'export const edited = true;\n');
   assert.equal(buildState(root), 'stale', 'an edited source');
   record();
@@ -164,8 +167,8 @@ test('build state: what makes a build stale, and what does not', () => {
   rmSync(path.join(root, 'engine/guard.mjs'));
   assert.equal(buildState(root), 'stale', 'a removed file');
   record();
-  // An installed package: npm gives every file of the tarball the same old time; nothing is newer than the build.
-  const npmTime = new Date('1985-10-26T08:15:00Z');
-  for (const rel of ['engine/a.ts', 'engine/sub/data.json', 'nodes/x/index.ts', 'nodes/y/index.ts', 'workflows/index.ts', BUILD_INFO]) utimesSync(path.join(root, rel), npmTime, npmTime);
+  // An installed package: npm wrote every file after the build was made; the contents are the same.
+  const later = new Date(Date.now() + 60_000);
+  for (const rel of ['engine/a.ts', 'engine/sub/data.json', 'nodes/x/index.ts', 'nodes/y/index.ts', 'workflows/index.ts', BUILD_INFO]) utimesSync(path.join(root, rel), later, later);
   assert.equal(buildState(root), 'fresh');
 });

@@ -1,8 +1,9 @@
 /**
  * Tessera as a package (issue 14): `npm pack` makes a tarball with the command, the engine, the nodes, the
- * workflows and the built editor and none of the checkout's tools, tests or artefacts; installed into an
- * empty project, its `tessera` bin answers --help and validates an example, its workflows bundle from
- * under node_modules, and it finds its own bundled ffmpeg and ffprobe. `tessera dev`'s first command to
+ * workflows, their compiled JavaScript (dist/) and the built editor and none of the checkout's tools, tests
+ * or artefacts; installed into an empty project, its `tessera` bin runs compiled (no tsx), answers --help
+ * and validates an example, its workflows bundle from under node_modules, and it finds its own bundled
+ * ffmpeg and ffprobe. `tessera dev`'s first command to
  * try names `npx tessera` only where npx would find this package.
  *
  * The install skips install scripts (--ignore-scripts): better-sqlite3's native build and the temporal
@@ -16,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { buildState, buildInputs } from '../../bin/build-state.mjs';
 import { ROOT } from '../support/cli.ts';
 
 const run = promisify(execFile);
@@ -36,7 +38,9 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 before(async () => {
-  // --ignore-scripts: no `prepare` (it would build editor/dist again); the checkout's install built it.
+  // --ignore-scripts: no `prepare` (it would build editor/dist and dist/ again); the checkout's install
+  // built them, and `npm test` rebuilds dist/ when a source changed: the tarball must not carry an old build.
+  assert.equal(buildState(ROOT), 'fresh', 'dist/ is missing or older than the sources: run `npm run build:cli`');
   const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, env: cleanEnv(), maxBuffer: 1 << 24 });
   pack = (JSON.parse(stdout) as PackResult[])[0]!;
   tarball = path.join(dir, pack.filename);
@@ -57,6 +61,11 @@ test('the tarball holds the command, engine, nodes, workflows and built editor, 
     'package.json',
     'README.md',
     'bin/tessera.js',
+    'bin/build-state.mjs',
+    'dist/build-info.json',
+    'dist/engine/cli/main.js',
+    'dist/engine/temporal/child-guard.mjs',
+    'dist/engine/providers/prices.json',
     'engine/cli/main.ts',
     'engine/temporal/child-guard.mjs',
     'engine/providers/prices.json',
@@ -70,8 +79,11 @@ test('the tarball holds the command, engine, nodes, workflows and built editor, 
     assert.ok(files.has(needed), `${needed} is in the tarball`);
   }
   assert.ok([...files].some((f) => /^editor\/dist\/assets\/.+\.js$/.test(f)), 'the editor\'s scripts are in the tarball');
-  // Nothing of the code is left out by the "files" list (tests aside).
+  // Nothing of the code is left out by the "files" list (tests aside), nor of its compiled build.
   for (const file of ['engine', 'nodes', 'workflows'].flatMap(walk).filter((f) => !f.endsWith('.test.ts'))) {
+    assert.ok(files.has(file), `${file} is in the tarball`);
+  }
+  for (const file of buildInputs(ROOT).map((f) => `dist/${f.replace(/\.ts$/, '.js')}`)) {
     assert.ok(files.has(file), `${file} is in the tarball`);
   }
   const junk = [...files].filter((f) => /^(\.tools|\.tessera|\.ci|\.git|node_modules|test|test-artifacts|tessera-output|bench|editor\/src)\//.test(f) || f.endsWith('.test.ts'));
@@ -80,7 +92,7 @@ test('the tarball holds the command, engine, nodes, workflows and built editor, 
   assert.equal(statSync(tarball).size, pack.size);
 });
 
-test('installed from the tarball: tessera --help and validate work, workflows bundle, bundled ffmpeg found', { timeout: 110_000 }, async () => {
+test('installed from the tarball: tessera runs compiled, --help and validate work, workflows bundle, bundled ffmpeg found', { timeout: 110_000 }, async () => {
   const project = path.join(dir, 'project');
   mkdirSync(project);
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'tessera-pack-test', private: true }));
@@ -91,6 +103,10 @@ test('installed from the tarball: tessera --help and validate work, workflows bu
   const help = await run(bin, ['--help'], { cwd: project, env: cleanEnv() });
   assert.match(help.stdout, /^Usage: tessera /m);
   assert.match(help.stdout, /^ {2}dev \[options\] /m);
+  // The installed files are newer than its build (npm wrote them), their contents the same: it runs compiled.
+  const traced = await run(process.execPath, ['--import', path.join(ROOT, 'test/support/load-recorder-register.mjs'), path.join(installed, 'bin/tessera.js'), '--help'], { cwd: project, env: cleanEnv() });
+  assert.match(traced.stderr, new RegExp(`^cli-entry file://${installed}/dist/engine/cli/main\\.js$`, 'm'));
+  assert.doesNotMatch(traced.stderr, /^loaded-package tsx$/m);
 
   const valid = await run(bin, ['validate', path.join(installed, 'examples', 'greeting.pipeline.json')], { cwd: project, env: cleanEnv() });
   assert.match(valid.stdout, /: valid \(greeting, 7 nodes, 6 edges\)$/m);
@@ -104,16 +120,17 @@ test('installed from the tarball: tessera --help and validate work, workflows bu
   assert.match(refused.stdout + refused.stderr, /UNKNOWN_NODE_TYPE/);
 
   // The worker's two start-up needs that differ under node_modules: the workflow bundle (the SDK's webpack
-  // rule skips .ts under node_modules) and the bundled media tools (npm left ffprobe without its x bit).
-  const probe = path.join(project, 'probe.mts');
+  // rule skips .ts under node_modules; the compiled module finds the workflow sources from dist/) and the
+  // bundled media tools (npm left ffprobe without its x bit). Plain node, no tsx: the compiled modules.
+  const probe = path.join(project, 'probe.mjs');
   writeFileSync(probe, `
-import { loadWorkflowBundle } from ${JSON.stringify(path.join(installed, 'engine/worker/workflow-bundle.ts'))};
-import { findMediaTools } from ${JSON.stringify(path.join(installed, 'engine/media/find-tools.ts'))};
+import { loadWorkflowBundle } from ${JSON.stringify(path.join(installed, 'dist/engine/worker/workflow-bundle.js'))};
+import { findMediaTools } from ${JSON.stringify(path.join(installed, 'dist/engine/media/find-tools.js'))};
 const { code } = await loadWorkflowBundle(${JSON.stringify(path.join(project, 'bundle-cache'))});
 const tools = findMediaTools({ env: { PATH: '' }, cacheDir: ${JSON.stringify(path.join(project, 'cache'))} });
 console.log(JSON.stringify({ bundle: code.length, runPipeline: code.includes('function runPipeline'), ffmpeg: tools.ffmpeg.found, ffprobe: tools.ffprobe.found }));
 `);
-  const out = await run(process.execPath, ['--import', 'tsx', probe], { cwd: project, env: cleanEnv(), maxBuffer: 1 << 26 });
+  const out = await run(process.execPath, [probe], { cwd: project, env: cleanEnv(), maxBuffer: 1 << 26 });
   const result = JSON.parse(out.stdout) as { bundle: number; runPipeline: boolean; ffmpeg?: { path: string; source: string }; ffprobe?: { path: string; source: string } };
   assert.ok(result.bundle > 100_000 && result.runPipeline, `workflow bundle of ${result.bundle} characters`);
   for (const tool of ['ffmpeg', 'ffprobe'] as const) {
