@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { WorkflowProbe } from '../../engine/api/runs/workflow-probe.ts';
+import { settledCalls, WorkflowProbe } from '../../engine/api/runs/workflow-probe.ts';
 
 function countingClient() {
   const calls: string[] = [];
@@ -31,4 +31,26 @@ test('a probe whose tracker stopped asks Temporal nothing', async () => {
   const live = new WorkflowProbe(client, 'run-1', new AbortController().signal);
   await live.outputs(['a']);
   assert.deepEqual(calls, ['query'], 'a live probe does call');
+});
+
+test('after an abort, the tracker can wait for the calls still ending (the connection must outlive them)', async () => {
+  let finish!: () => void;
+  const ending = new Promise<Record<string, never>>((resolve) => (finish = () => resolve({})));
+  const client = {
+    workflow: { getHandle: () => ({ query: () => ending }) },
+    withAbortSignal: (_signal: AbortSignal, fn: () => Promise<unknown>) => fn(),
+    withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
+  } as unknown as Client;
+  const stop = new AbortController();
+  const probe = new WorkflowProbe(client, 'run-1', stop.signal);
+  const answer = probe.outputs(['a']);
+  stop.abort();
+  assert.equal(await answer, undefined, 'the caller returns at once');
+  let settled = false;
+  const waiting = settledCalls(stop.signal).then(() => (settled = true));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, 'the underlying call has not ended yet');
+  finish();
+  await waiting;
+  assert.equal(settled, true);
 });

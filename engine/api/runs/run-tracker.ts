@@ -9,6 +9,7 @@ import { setMaxListeners } from 'node:events';
 import type { RunEvent, RunRecord } from '../../store/types.ts';
 import type { ProgressEvent } from '../../worker/activities.ts';
 import { RunWatcher, type TrackerDeps, type WatcherOptions } from './run-watcher.ts';
+import { settledCalls } from './workflow-probe.ts';
 
 export type RunEventListener = (event: RunEvent) => void;
 
@@ -93,6 +94,9 @@ export class RunTracker {
     clearTimeout(this.adoption);
     this.abort.abort();
     await Promise.allSettled([...this.following.values()].map((f) => f.done));
+    // The watchers returned on the abort; their cancelled gRPC calls end just after. Wait for them, so the
+    // connection is not closed under a call the client would then retry on a closed channel.
+    await settledCalls(this.abort.signal);
     this.listeners.clear();
   }
 

@@ -21,6 +21,19 @@ export interface PendingAttempt {
 
 const QUERY_TIMEOUT_MS = 5_000;
 
+/**
+ * The Temporal calls still going, by the long-lived signal of the probes that made them. A call is raced
+ * against its signal (callers return at once on abort), but the gRPC call itself ends a little later; the
+ * client's retry interceptor may then schedule a retry that throws if the connection was closed meanwhile.
+ * So the tracker waits for them to end before its owner closes the connection (settledCalls).
+ */
+const inflight = new WeakMap<AbortSignal, Set<Promise<unknown>>>();
+
+/** Resolves when every call made by probes on `signal` has ended (after the signal aborted: promptly). */
+export async function settledCalls(signal: AbortSignal): Promise<void> {
+  await Promise.allSettled([...(inflight.get(signal) ?? [])]);
+}
+
 export class WorkflowProbe {
   private readonly handle: RunHandle;
 
@@ -103,6 +116,13 @@ export class WorkflowProbe {
     this.signal.addEventListener('abort', forward, { once: true });
     const run = () => this.client.withAbortSignal(own.signal, fn);
     const call = timeoutMs ? this.client.withDeadline(Date.now() + timeoutMs, run) : run();
+    let calls = inflight.get(this.signal);
+    if (!calls) inflight.set(this.signal, (calls = new Set()));
+    calls.add(call);
+    call.then(
+      () => calls.delete(call),
+      () => calls.delete(call),
+    );
     return raceAbort(call, this.signal).finally(() => this.signal.removeEventListener('abort', forward));
   }
 }
