@@ -14,6 +14,22 @@ import { resolveTemporalBinary } from './binary.ts';
 
 const CHILD_GUARD = fileURLToPath(new URL('./child-guard.mjs', import.meta.url));
 
+/**
+ * How the embedded server is tuned (issue 15, measured in docs/benchmarks.md). The dev server reads its
+ * transfer and timer queues at most 20 times a second by default, and each sequential step of a run needs a
+ * read: that alone made every step take about 50 ms. Its SQLite file runs in WAL mode with
+ * synchronous=normal: commits no longer wait for an fsync each (about 26 per step before). The trade-off: a
+ * crash of the server process loses nothing; a power loss or an OS crash may lose the last moments of
+ * history, which a development server on one machine can afford (a production deployment runs a real
+ * Temporal cluster, see docs).
+ */
+export const DEV_SERVER_TUNING = [
+  '--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000',
+  '--dynamic-config-value', 'history.timerProcessorMaxPollRPS=1000',
+  '--sqlite-pragma', 'journal_mode=wal',
+  '--sqlite-pragma', 'synchronous=normal',
+];
+
 export interface DevServerOptions {
   dbFile: string;
   port: number;
@@ -23,6 +39,8 @@ export interface DevServerOptions {
   /** Show the UI (default true). */
   ui?: boolean;
   startTimeoutMs?: number;
+  /** The tuning below (default on); off only to measure what it buys (bench). */
+  tuned?: boolean;
 }
 
 export interface DevServer {
@@ -88,6 +106,7 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
     '--db-filename', options.dbFile,
     '--namespace', options.namespace,
     '--log-level', 'error',
+    ...(options.tuned === false ? [] : DEV_SERVER_TUNING),
     ...(options.ui === false ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', '127.0.0.1']),
   ];
   // Through child-guard.mjs, whose stdin is a pipe from this process: when this process dies (even by
