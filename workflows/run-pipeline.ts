@@ -12,6 +12,7 @@ import {
   CancellationScope,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
@@ -75,14 +76,22 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
   };
 
   const startTask = (node: PlanNode): void => {
-    const activities = proxyActivities<NodeActivities>({
-      taskQueue: node.activity.taskQueue,
-      activityId: node.id,
-      startToCloseTimeout: node.activity.startToCloseTimeout as Duration,
-      heartbeatTimeout: node.activity.heartbeatTimeout as Duration | undefined,
-      retry: { ...node.activity.retry, initialInterval: node.activity.retry.initialInterval as Duration, maximumInterval: node.activity.retry.maximumInterval as Duration },
-      cancellationType: ActivityCancellationType.TRY_CANCEL,
-    });
+    const retry = { ...node.activity.retry, initialInterval: node.activity.retry.initialInterval as Duration, maximumInterval: node.activity.retry.maximumInterval as Duration };
+    // Cheap nodes run as local activities (only plans that say so: older plans replay unchanged).
+    const activities = node.activity.local
+      ? proxyLocalActivities<NodeActivities>({
+          startToCloseTimeout: node.activity.startToCloseTimeout as Duration,
+          retry,
+          cancellationType: ActivityCancellationType.TRY_CANCEL,
+        })
+      : proxyActivities<NodeActivities>({
+          taskQueue: node.activity.taskQueue,
+          activityId: node.id,
+          startToCloseTimeout: node.activity.startToCloseTimeout as Duration,
+          heartbeatTimeout: node.activity.heartbeatTimeout as Duration | undefined,
+          retry,
+          cancellationType: ActivityCancellationType.TRY_CANCEL,
+        });
     const scope = new CancellationScope();
     const request: RunNodeRequest = {
       nodeId: node.id,

@@ -40,6 +40,13 @@ export interface ExecutionSpec {
   cacheable: boolean;
   /** Worker pool (task queue suffix) that runs the node; "default" is the main queue. */
   pool: string;
+  /**
+   * Short (well under a second), deterministic and free of side effects: run as a Temporal local activity,
+   * in the worker that runs the workflow, without a round trip through the server's task queue. Never for
+   * provider calls, media work or anything costly: a local activity runs again if its worker dies before
+   * the workflow records its result.
+   */
+  local?: boolean;
 }
 
 /** What the engine runs inline in the workflow instead of as an activity. */

@@ -24,6 +24,7 @@ export const NodeOptionsSchema = z
       })
       .optional(),
     pool: z.string().regex(/^[a-z0-9-]+$/).optional().describe('Worker pool (task queue) that runs the node.'),
+    local: z.boolean().optional().describe('Run as a Temporal local activity (true; only for short, deterministic nodes without side effects: one that dies mid-way runs again) or a regular one (false). Default: as the node type says.'),
     cache: z.boolean().optional().describe('Reuse this node\'s outputs from an earlier execution with the same inputs and params (true), or never (false). Default: deterministic nodes yes, provider-backed nodes as the pipeline\'s `cache` says.'),
     maxOutputTokens: z.number().int().min(1).max(1_000_000).optional().describe('Most output tokens each of this node\'s provider calls may generate: lowers the node\'s own maxTokens param, and bounds the cost estimate a budget checks.'),
   })

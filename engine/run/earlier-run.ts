@@ -28,6 +28,13 @@ export async function earlierRunFromHistory(client: Client, runId: string): Prom
   for (const event of events) {
     const schedule = event.activityTaskScheduledEventAttributes;
     if (schedule?.activityId) scheduled.set(String(event.eventId), schedule.activityId);
+    // A local activity's result is in a marker, named by the nodeId the result carries.
+    for (const detail of Object.values(event.markerRecordedEventAttributes?.details ?? {})) {
+      for (const payload of detail?.payloads ?? []) {
+        const value = safeDecode(payload) as Partial<RunNodeResult> | undefined;
+        if (value && typeof value.nodeId === 'string' && value.outputs && typeof value.outputs === 'object') outputs.set(value.nodeId, value.outputs);
+      }
+    }
     const completed = event.activityTaskCompletedEventAttributes;
     const payload = completed?.result?.payloads?.[0];
     if (completed && payload) {
@@ -46,4 +53,12 @@ export async function earlierRunFromHistory(client: Client, runId: string): Prom
     },
     inputs: started.inputs,
   };
+}
+
+function safeDecode(payload: Parameters<typeof defaultPayloadConverter.fromPayload>[0]): unknown {
+  try {
+    return defaultPayloadConverter.fromPayload(payload);
+  } catch {
+    return undefined;
+  }
 }

@@ -26,6 +26,8 @@ export interface PlanInput {
 }
 
 export interface PlanActivityOptions {
+  /** A local activity (in the workflow's worker, no task-queue round trip); absent in older plans: regular. */
+  local?: true;
   taskQueue: string;
   startToCloseTimeout: string;
   heartbeatTimeout?: string;
@@ -134,6 +136,8 @@ export interface RunNodeRequest {
 }
 
 export interface RunNodeResult {
+  /** The node (local activities have no activity id of their own in history; this names them). */
+  nodeId?: string;
   outputs: Record<string, unknown>;
   attempt: number;
   /** The outputs came from the cache (the node did not run). */
@@ -213,6 +217,8 @@ export function compilePlan(full: ValidPipeline, baseQueue: string, origin?: Run
       params: resolved.params,
       inputs,
       activity: {
+        // A local activity runs in the workflow's own worker: only nodes on the default pool can be local.
+        ...((options.local ?? execution.local) && (options.pool ?? execution.pool) === 'default' ? { local: true as const } : {}),
         taskQueue: taskQueueFor(baseQueue, options.pool ?? execution.pool),
         startToCloseTimeout: options.timeout ?? execution.startToCloseTimeout,
         ...(heartbeatTimeout ? { heartbeatTimeout } : {}),

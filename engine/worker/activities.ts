@@ -119,13 +119,13 @@ export function createActivities(deps: ActivityDeps): NodeActivities {
           const hit = await deps.cache!.get(key).catch((err: unknown) => void log.warn({ err }, 'output cache lookup failed; running the node'));
           if (hit) {
             log.info({ key: key.slice(0, 16) }, 'outputs from the cache');
-            return { outputs: hit.outputs, attempt, cached: true };
+            return { nodeId: request.nodeId, outputs: hit.outputs, attempt, cached: true };
           }
         }
         const inputs = await restoreSpilled(request.inputs, deps.blobs);
         const outputs = await spillLargeValues(await definition!.run(ctx, inputs, params.data), deps.blobs);
         if (key) await deps.cache!.put(key, { outputs, type: definition!.type, ...(usage.length ? { usage } : {}) }).catch((err: unknown) => log.warn({ err }, 'could not store the outputs in the cache'));
-        return { outputs, attempt, ...(usage.length ? { usage } : {}) };
+        return { nodeId: request.nodeId, outputs, attempt, ...(usage.length ? { usage } : {}) };
       } catch (err) {
         if (err instanceof CancelledFailure || activity.cancellationSignal.aborted) throw err;
         if (err instanceof NodeError) {

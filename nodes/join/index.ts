@@ -11,6 +11,6 @@ export const joinNode = defineNode({
   params: z.object({ separator: z.string().default('\n\n').describe('Placed between items.') }),
   inputs: { items: { kind: 'text[]' } },
   outputs: { text: { kind: 'text' }, count: { kind: 'json' } },
-  execution: { startToCloseTimeout: '30s' },
+  execution: { startToCloseTimeout: '30s', local: true },
   run: (_ctx, inputs, params) => ({ text: inputs.items.join(params.separator), count: inputs.items.length }),
 });

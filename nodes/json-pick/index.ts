@@ -14,7 +14,7 @@ export const jsonPickNode = defineNode({
   }),
   inputs: { json: { kind: 'json' } },
   outputs: { value: { kind: 'json' }, text: { kind: 'text' } },
-  execution: { startToCloseTimeout: '30s' },
+  execution: { startToCloseTimeout: '30s', local: true },
   run: (_ctx, inputs, params) => {
     const value = readPath(inputs.json, params.path);
     if (value === undefined && params.required) {

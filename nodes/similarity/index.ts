@@ -13,7 +13,7 @@ export const similarityNode = defineNode({
   params: z.object({}),
   inputs: { a: { kind: 'embedding[]' }, b: { kind: 'embedding[]' } },
   outputs: { matrix: { kind: 'json' }, best: { kind: 'json' } },
-  execution: { startToCloseTimeout: '1m' },
+  execution: { startToCloseTimeout: '1m', local: true },
   run: (_ctx, inputs) => {
     const all: Embedding[] = [...inputs.a, ...inputs.b];
     const models = new Set(all.map((e) => e.model));

@@ -16,7 +16,7 @@ export const textTemplateNode = defineNode({
   outputs: { text: { kind: 'text' } },
   // No provider call; the text is the template plus what fills it.
   estimate: (params, inputs) => ({ calls: [], outputs: { text: { chars: params.template.length + Object.values(inputs).reduce((sum, size) => sum + size.chars, 0), items: 1 } } }),
-  execution: { startToCloseTimeout: '30s' },
+  execution: { startToCloseTimeout: '30s', local: true },
   run: (_ctx, inputs, params) => {
     try {
       // Characters, a lower bound of the bytes: the engine's own check on the output catches the rest.

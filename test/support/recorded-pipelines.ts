@@ -85,4 +85,24 @@ export const recordedPipelines: { name: string; doc: unknown; inputs: Record<str
     },
     inputs: { who: 'Ada' },
   },
+  {
+    // A pinned node (its values given, it does not run) feeding a regular node and a local one (join).
+    name: 'pinned-and-local',
+    doc: (() => {
+      const doc = pipeline(
+        'pinned-and-local',
+        [
+          { id: 'src', type: 'input', params: { name: 'text', kind: 'text' } },
+          { id: 'given', type: 'test-count', params: {} },
+          { id: 'runs', type: 'test-count', params: {} },
+          { id: 'merge', type: 'join', params: { separator: '|' } },
+          { id: 'out', type: 'output', params: { name: 'joined' } },
+        ],
+        ['src.value->given.in', 'given.out->runs.in', 'given.out->merge.items', 'runs.out->merge.items', 'merge.text->out.value'],
+      ) as { nodes: { id: string; pinned?: unknown }[] };
+      doc.nodes.find((n) => n.id === 'given')!.pinned = { outputs: { out: 'pinned;' } };
+      return doc;
+    })(),
+    inputs: {},
+  },
 ];
