@@ -42,10 +42,25 @@ try {
   if (!existsSync(path.join(out, 'engine', 'cli', 'main.js'))) throw new Error('the build made no engine/cli/main.js');
   writeFileSync(path.join(out, path.relative('dist', BUILD_INFO)), `${JSON.stringify({ ...stamp, builtAt: new Date().toISOString() }, null, 2)}\n`);
   // Swap the new build in: the old one is moved aside first (renaming over a folder fails), then removed.
-  const old = `${dist}.old-${process.pid}`;
-  if (existsSync(dist)) renameSync(dist, old);
-  renameSync(out, dist);
-  rmSync(old, { recursive: true, force: true });
+  // Running commands import their modules by path, so they load the new build's from then on, as they
+  // would load edited sources. Another build finishing at the same moment: try again.
+  const olds = [];
+  for (let attempt = 0; ; attempt++) {
+    const old = `${dist}.old-${process.pid}-${attempt}`;
+    try {
+      renameSync(dist, old);
+      olds.push(old);
+    } catch (err) {
+      if (err.code !== 'ENOENT') throw err;
+    }
+    try {
+      renameSync(out, dist);
+      break;
+    } catch (err) {
+      if (attempt >= 5 || (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST')) throw err;
+    }
+  }
+  for (const old of olds) rmSync(old, { recursive: true, force: true });
 } catch (err) {
   rmSync(out, { recursive: true, force: true });
   console.error(`tessera: compiling the CLI failed: ${err.message}`);
