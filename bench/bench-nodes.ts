@@ -35,14 +35,15 @@ export const benchSleepNode = defineNode({
 export const benchNodes = [benchNoopNode, benchSleepNode];
 
 /** input -> `length` bench-noop nodes in a row -> output. */
-export function chainPipeline(length: number): unknown {
+/** `local`: the nodes run as local activities (cheap nodes), else as regular activities. */
+export function chainPipeline(length: number, options: { local?: boolean } = {}): unknown {
   const ids = Array.from({ length }, (_, i) => `n${i}`);
   return {
     format: 'tessera.pipeline/v1',
-    name: `bench-chain-${length}`,
+    name: `bench-chain-${length}${options.local ? '-local' : ''}`,
     nodes: [
       { id: 'in', type: 'input', params: { name: 'text', kind: 'text' } },
-      ...ids.map((id) => ({ id, type: 'bench-noop' })),
+      ...ids.map((id) => ({ id, type: 'bench-noop', options: { local: options.local === true } })),
       { id: 'out', type: 'output', params: { name: 'text' } },
     ],
     edges: ['in.value', ...ids.map((id) => `${id}.text`)].map((from, i) => ({ from, to: i < length ? `${ids[i]}.text` : 'out.value' })),

@@ -89,9 +89,11 @@ try {
   // 1. Per-node overhead.
   const n = CHAIN.length;
   const chain = env.validate(chainPipeline(n));
+  const localChain = env.validate(chainPipeline(n, { local: true }));
   log(`chain of ${n}: ${CHAIN.warmup} warm-up + ${CHAIN.reps} measured runs of each`);
-  const [chainT, chainB] = await alternate(CHAIN.warmup, CHAIN.reps, [
+  const [chainT, chainL, chainB] = await alternate(CHAIN.warmup, CHAIN.reps, [
     () => timed<RunPipelineResult>(() => env.startPipeline(chain, { text: 'bench' }), (r) => check(r.outputs.text === 'bench', 'chain')),
+    () => timed<RunPipelineResult>(() => env.startPipeline(localChain, { text: 'bench' }), (r) => check(r.outputs.text === 'bench', 'local chain')),
     () => timed<string>(() => env.startBare('bareChain', [n, 'bench']), (r) => check(r === 'bench', 'bare chain')),
   ]);
   const chainRow = (name: string, s: Sample[]) => {
@@ -100,7 +102,7 @@ try {
   };
   const chainTable = table(
     ['Workflow', 'Mean', 'Median', 'Min', 'Max', 'Wall / node', 'Bench CPU / node', 'Server CPU / node'],
-    [chainRow(`Tessera, ${n}-node chain`, chainT), chainRow(`Bare Temporal, ${n} activities`, chainB)],
+    [chainRow(`Tessera, ${n}-node chain`, chainT), chainRow(`Tessera, ${n} cheap nodes (local activities)`, chainL), chainRow(`Bare Temporal, ${n} activities`, chainB)],
   );
 
   // 2. Fan-out, with the bare workflow's fan-out as a reference.
@@ -157,6 +159,8 @@ try {
       [`Chain of ${n}: wall time, Tessera / bare (mean)`, ratio(t.mean / b.mean)],
       [`Chain of ${n}: wall time, Tessera / bare (median)`, ratio(t.median / b.median)],
       ['Per node: wall time, Tessera (mean)', ms(t.mean / n)],
+      [`Chain of ${n} cheap nodes (local activities): step / bare activity step (mean)`, ratio(wallOf(chainL).mean / b.mean)],
+      [`Chain of ${n} cheap nodes: server CPU per step / bare's`, ratio(meanOf(chainL, 'server') / meanOf(chainB, 'server'))],
       ['Per node: wall time, bare Temporal (mean)', ms(b.mean / n)],
       ['Per node: engine overhead in wall time, Tessera - bare', ms((t.mean - b.mean) / n)],
       ['Per node: engine overhead in bench-process CPU, Tessera - bare', ms((meanOf(chainT, 'bench') - meanOf(chainB, 'bench')) / n)],
