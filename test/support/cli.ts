@@ -9,7 +9,11 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `tessera` command in a child process. */
+/**
+ * Runs the real `tessera` command in a child process, as users run it: bin/tessera.js, which runs the
+ * compiled dist/ when it is of the sources as they are (npm test compiles it first) and the sources
+ * through tsx otherwise, so a test never runs old code (test/cli/compiled-cli.test.ts).
+ */
 export function tessera(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [`${ROOT}bin/tessera.js`, ...args], {
