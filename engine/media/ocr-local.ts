@@ -80,11 +80,19 @@ export class LocalOcr implements OcrCapability {
   }
 }
 
-/** Tesseract reads PNG reliably across inputs; transparency becomes white (not black) and EXIF rotation is applied. */
+/** Below this, tesseract calls an image's resolution invalid, warns on stderr and uses this instead. */
+const TESSERACT_FALLBACK_DPI = 70;
+
+/**
+ * Tesseract reads PNG reliably across inputs; transparency becomes white (not black) and EXIF rotation is
+ * applied. The PNG carries the image's resolution, or tesseract's own fallback when it has none or one
+ * tesseract would refuse: the same recognition, without its "Invalid resolution" warning on stderr.
+ */
 async function normalise(bytes: Buffer): Promise<Buffer> {
   const info = await inspectImage(bytes);
   try {
-    return await sharp(bytes, { autoOrient: true }).flatten({ background: '#ffffff' }).greyscale().png().toBuffer();
+    const density = Math.max(TESSERACT_FALLBACK_DPI, (await sharp(bytes).metadata()).density ?? 0);
+    return await sharp(bytes, { autoOrient: true }).flatten({ background: '#ffffff' }).greyscale().withMetadata({ density, orientation: 1 }).png().toBuffer();
   } catch (err) {
     throw decodeFailure(info.mime, err);
   }
