@@ -8,7 +8,7 @@ import type { Usage } from '../providers/types.ts';
 export interface CacheEntry {
   /** The node's outputs as its run produced them (references into the blob store). */
   outputs: Record<string, unknown>;
-  /** What the run that made the entry spent (reported with the hit, never charged again). */
+  /** What the run that made the entry spent (kept with it; a hit charges nothing and reports no usage). */
   usage?: Usage[];
   /** The node type that made it, for stats and clearing by type. */
   type: string;

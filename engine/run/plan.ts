@@ -8,6 +8,7 @@ import type { RunOrigin } from '../files/policy.ts';
 import type { ValidPipeline } from '../pipeline/validate.ts';
 import type { Usage } from '../providers/types.ts';
 import { isListKind } from '../ports.ts';
+import { neededNodeIds } from '../pipeline/needed-nodes.ts';
 import { nodeCacheUse, type CacheMode, type NodeCacheUse } from '../cache/cache-policy.ts';
 import type { BudgetSummary } from '../../workflows/budget-ledger.ts';
 
@@ -151,28 +152,15 @@ export function taskQueueFor(baseQueue: string, pool: string): string {
   return pool === 'default' ? baseQueue : `${baseQueue}-${pool}`;
 }
 
-/**
- * The nodes a run needs: what the results depend on (output nodes and task nodes nothing reads, such as
- * an index write), or only `to` and its ancestors, walking back through edges but never through a pinned
- * node (its values are given).
- */
+/** The nodes a run needs (engine/pipeline/needed-nodes.ts), or only `to` and what it needs. */
 export function neededNodes(valid: ValidPipeline, to?: string): Set<string> {
-  const sourcesOf = new Map<string, string[]>();
-  const consumed = new Set<string>();
-  for (const e of valid.edges) {
-    sourcesOf.set(e.to.nodeId, [...(sourcesOf.get(e.to.nodeId) ?? []), e.from.nodeId]);
-    consumed.add(e.from.nodeId);
-  }
-  const roots = to !== undefined ? [to] : [...valid.nodes].filter(([id, r]) => r.definition.role === 'output' || !consumed.has(id)).map(([id]) => id);
-  const needed = new Set<string>();
-  const visit = (id: string) => {
-    if (needed.has(id)) return;
-    needed.add(id);
-    if (valid.nodes.get(id)?.node.pinned) return;
-    for (const source of sourcesOf.get(id) ?? []) visit(source);
-  };
-  roots.forEach(visit);
-  return needed;
+  return neededNodeIds(
+    {
+      nodes: [...valid.nodes].map(([id, r]) => ({ id, output: r.definition.role === 'output', pinned: !!r.node.pinned })),
+      edges: valid.edges.map((e) => ({ from: e.from.nodeId, to: e.to.nodeId })),
+    },
+    to,
+  );
 }
 
 /** The pipeline with only the nodes (and edges) a run needs: what `neededNodes` keeps. */

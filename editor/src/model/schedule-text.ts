@@ -3,6 +3,7 @@
  * sentence ("At 07:00, Monday through Friday, Europe/Lisbon"), the checks the API makes before it asks
  * Temporal (so the form can say what is wrong while you type), and times shown in a schedule's zone.
  */
+import { intervalSeconds, isTimezone } from '../../../engine/api/schedules/interval.ts';
 import cronstrue from 'cronstrue';
 
 /** Temporal's cron shorthands, as the 5-field expressions they stand for (the API accepts these five). */
@@ -36,16 +37,10 @@ export function describeCron(expression: string): Described {
   }
 }
 
+/** Interval units and their names, for sentences (intervalSeconds is the API's own rule). */
 const UNITS: Record<string, [number, string]> = { s: [1, 'second'], m: [60, 'minute'], h: [3600, 'hour'], d: [86400, 'day'] };
 
-/** "30s", "5m", "1h", "2d" or a number of seconds, as the API reads it; undefined when malformed (or under 1 s). */
-export function intervalSeconds(interval: string | number): number | undefined {
-  if (typeof interval === 'number') return Number.isInteger(interval) && interval >= 1 ? interval : undefined;
-  const match = /^\s*(\d+)\s*([smhd]?)\s*$/i.exec(interval);
-  if (!match) return undefined;
-  const seconds = Number(match[1]) * UNITS[(match[2] || 's').toLowerCase()][0];
-  return seconds >= 1 ? seconds : undefined;
-}
+export { intervalSeconds, isTimezone };
 
 /** An interval as a sentence: "Every 15 minutes", "Every 90 seconds", or why it is not one. */
 export function describeInterval(interval: string | number): Described {
@@ -83,15 +78,6 @@ export function specSource(spec: { cron?: string[]; intervals?: string[] }): str
   return [...(spec.cron ?? []), ...(spec.intervals ?? []).map((i) => `every ${i}`)].join('; ');
 }
 
-/** True when the browser knows the IANA zone. */
-export function isTimezone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A time in a zone (the schedule's, else the browser's): "Mon 12 Jan, 07:00:05". */
 export function formatTime(iso: string, timeZone?: string): string {

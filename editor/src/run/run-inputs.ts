@@ -2,6 +2,7 @@
  * The run form's model: one field per input node of the pipeline (its name, kind, default, description),
  * and turning what the user entered into the `inputs` of a run. Pure: the form component holds the state.
  */
+import { neededNodeIds } from '../../../engine/pipeline/needed-nodes.ts';
 import type { Pipeline } from '../../../engine/pipeline/schema.ts';
 
 export type ScalarKind = 'text' | 'json' | 'image' | 'audio' | 'document' | 'embedding';
@@ -26,27 +27,13 @@ export interface FieldEntry {
 
 const MEDIA = new Set<string>(['image', 'audio', 'document']);
 
-/**
- * The input nodes a run needs: those not cut off by pinned nodes (an input that only feeds pinned nodes is
- * left out of runs, as the engine's plan does: engine/run/plan.ts neededNodes).
- */
+/** The nodes a run of the document needs: an input that only feeds pinned nodes is not asked for. */
 function neededInputs(doc: Pipeline): Set<string> {
-  const sources = new Map<string, string[]>();
-  const consumed = new Set<string>();
-  for (const e of doc.edges) {
-    const [from, to] = [e.from.slice(0, e.from.lastIndexOf('.')), e.to.slice(0, e.to.lastIndexOf('.'))];
-    sources.set(to, [...(sources.get(to) ?? []), from]);
-    consumed.add(from);
-  }
-  const pinned = new Set(doc.nodes.filter((n) => n.pinned).map((n) => n.id));
-  const needed = new Set<string>();
-  const visit = (id: string) => {
-    if (needed.has(id)) return;
-    needed.add(id);
-    if (!pinned.has(id)) for (const source of sources.get(id) ?? []) visit(source);
-  };
-  doc.nodes.filter((n) => n.type === 'output' || !consumed.has(n.id)).forEach((n) => visit(n.id));
-  return needed;
+  const nodeOf = (endpoint: string) => endpoint.slice(0, endpoint.lastIndexOf('.'));
+  return neededNodeIds({
+    nodes: doc.nodes.map((n) => ({ id: n.id, output: n.type === 'output', pinned: !!n.pinned })),
+    edges: doc.edges.map((e) => ({ from: nodeOf(e.from), to: nodeOf(e.to) })),
+  });
 }
 
 export function runInputFields(doc: Pipeline): RunInputField[] {

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
 import { ErrorBody } from '../runs/run-schemas.ts';
-import { WorkflowProbe } from '../runs/workflow-probe.ts';
+import { nodeOutputs } from '../runs/node-outputs.ts';
 
 const Params = z.object({ id: z.string().min(1).max(200), nodeId: z.string().min(1).max(200) });
 
@@ -39,12 +39,8 @@ export function runNodesRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if (!state) throw apiError('RUN_NODE_NOT_FOUND', `Run "${runId}" has no node "${nodeId}".`, { runId, nodeId });
       if (state.status !== 'succeeded') throw apiError('NODE_OUTPUTS_NOT_READY', `Node "${nodeId}" of run "${runId}" is ${state.status}; only a node that succeeded has outputs.`, { runId, nodeId, status: state.status });
 
-      const stored = await deps.store.getNodeOutputs(runId, nodeId);
-      if (stored) return { runId, nodeId, outputs: stored };
-      const asked = await new WorkflowProbe(deps.client, runId, AbortSignal.timeout(10_000)).outputs([nodeId]);
-      const outputs = asked?.[nodeId];
+      const outputs = await nodeOutputs(deps, runId, nodeId);
       if (!outputs) throw apiError('NODE_OUTPUTS_UNAVAILABLE', `The outputs of node "${nodeId}" of run "${runId}" were not recorded, and no worker answered for the run's workflow (or its history is gone).`, { runId, nodeId });
-      await deps.store.saveNodeOutputs(runId, { [nodeId]: outputs });
       return { runId, nodeId, outputs };
     },
   );

@@ -11,7 +11,7 @@ import type { ValidPipeline } from '../../pipeline/validate.ts';
 import { restoreSpilled } from '../../worker/spill.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
-import { WorkflowProbe } from './workflow-probe.ts';
+import { nodeOutputs } from './node-outputs.ts';
 import { pinUpstream } from '../../run/reuse-run.ts';
 export { checkPartial, type PartialRun } from '../../run/reuse-run.ts';
 
@@ -28,7 +28,7 @@ export async function pinFromRun(deps: ApiDeps, pipelineId: string, document: Pi
     id: fromRun,
     nodes: new Map((earlierDoc?.nodes ?? []).map((n) => [n.id, n])),
     states: earlier.nodes,
-    outputs: async (nodeId) => (await deps.store.getNodeOutputs(fromRun, nodeId)) ?? (await new WorkflowProbe(deps.client, fromRun, AbortSignal.timeout(10_000)).outputs([nodeId]))?.[nodeId],
+    outputs: (nodeId) => nodeOutputs(deps, fromRun, nodeId),
   }, from);
   return { document: pinned, inputs: await restoreSpilled(earlier.inputs, deps.blobs) };
 }

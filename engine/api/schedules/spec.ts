@@ -6,6 +6,9 @@
 import type { ScheduleSpec as TemporalScheduleSpec } from '@temporalio/client';
 import type { ScheduleSpec } from '../../store/types.ts';
 import { apiError } from '../errors.ts';
+import { intervalSeconds, isTimezone } from './interval.ts';
+
+export { intervalSeconds, isTimezone };
 
 export interface SpecRequest {
   cron?: string | string[] | null;
@@ -69,26 +72,6 @@ function valueOf(token: string, field: CronField): number | undefined {
   return index >= 0 ? index + field.min : undefined;
 }
 
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
-/** "30s", "5m", "1h", "2d", or a number of seconds (as a number or digits) -> seconds; undefined when malformed. */
-export function intervalSeconds(interval: string | number): number | undefined {
-  if (typeof interval === 'number') return Number.isInteger(interval) && interval >= 1 ? interval : undefined;
-  const match = /^\s*(\d+)\s*([smhd]?)\s*$/i.exec(interval);
-  if (!match) return undefined;
-  const seconds = Number(match[1]) * UNIT_SECONDS[(match[2] || 's').toLowerCase()];
-  return seconds >= 1 ? seconds : undefined;
-}
-
-/** True when the runtime knows the IANA zone (Temporal's own zone database is checked on create). */
-export function isTimezone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Checks a requested spec and turns it into the stored form; throws SCHEDULE_INVALID naming the field. */
 export function checkSpec(request: SpecRequest): ScheduleSpec {
