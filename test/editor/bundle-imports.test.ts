@@ -11,7 +11,7 @@ import { ROOT } from '../support/cli.ts';
 
 /** Engine modules the browser may run: pure code, no I/O. Anything else from engine/, nodes/ or workflows/ fails. */
 const ALLOWED_ENGINE = [
-  'engine/ports.ts', 'engine/pipeline/schema.ts', 'engine/pipeline/needed-nodes.ts', 'engine/api/schedules/interval.ts', 'engine/errors.ts', 'engine/api/client/client.ts', 'engine/api/client/sse-parse.ts',
+  'engine/ports.ts', 'engine/pipeline/schema.ts', 'engine/pipeline/needed-nodes.ts', 'engine/pipeline/map-ports.ts', 'engine/api/schedules/interval.ts', 'engine/errors.ts', 'engine/api/client/client.ts', 'engine/api/client/sse-parse.ts',
   'engine/worker/spill.ts', 'engine/blob/ref.ts', 'engine/run/size-limits.ts', 'engine/byte-size.ts',
 ];
 const FORBIDDEN_PACKAGES = ['openai', '@anthropic-ai', '@temporalio', 'fastify', '@fastify', 'better-sqlite3', 'sharp', 'mupdf', 'tesseract.js', 'pino', 'prom-client', 'commander', 'file-type'];

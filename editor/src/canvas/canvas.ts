@@ -193,12 +193,13 @@ export class Canvas {
    * Draws a run's node states (undefined: no run shown). Only the `changed` nodes and the connections
    * leaving them are redrawn, so a large pipeline stays smooth while its run streams events.
    */
-  async showRun(states: Record<string, NodeRun> | undefined, changed: Set<string>): Promise<void> {
+  async showRun(states: Record<string, NodeRun> | undefined, changed: Set<string>, runId?: string): Promise<void> {
     this.container.classList.toggle('showing-run', !!states);
     for (const id of changed) {
       const node = this.editor.getNode(id);
       if (!node) continue;
       node.run = states?.[id] && { ...states[id] };
+      node.runId = states ? runId : undefined;
       await this.area.update('node', id);
     }
     for (const c of this.editor.getConnections()) {

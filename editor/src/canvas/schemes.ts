@@ -27,6 +27,8 @@ export class CanvasNode extends ClassicPreset.Node<Record<string, KindSocket>, R
   drawn = '';
   /** The node's state in the run shown on the canvas, if one is. */
   run?: NodeRun;
+  /** The id of the run shown (a `pipeline` node links its child run, `<run>.<node>`). */
+  runId?: string;
 
   constructor(graph: GraphNode) {
     super(graph.label);
@@ -38,7 +40,7 @@ export class CanvasNode extends ClassicPreset.Node<Record<string, KindSocket>, R
   apply(graph: GraphNode): boolean {
     this.graph = graph;
     this.label = graph.label;
-    const signature = JSON.stringify([graph.label, graph.type, graph.inputs, graph.outputs, !!graph.node.pinned]);
+    const signature = JSON.stringify([graph.label, graph.type, graph.inputs, graph.outputs, !!graph.node.pinned, graph.node.map ?? null]);
     if (signature === this.drawn) return false;
     this.drawn = signature;
     for (const key of Object.keys(this.inputs)) this.removeInput(key);

@@ -7,7 +7,7 @@
  */
 import type { RunRecord } from '../../../engine/store/types.ts';
 import { api, report } from '../session.ts';
-import { applyEvent, emptyRun, settleFromRecord, type RunView } from './run-state.ts';
+import { applyEvent, emptyRun, seedFromRecord, settleFromRecord, type RunView } from './run-state.ts';
 
 export interface RunFollower {
   view: RunView;
@@ -18,6 +18,7 @@ export interface RunFollower {
 
 export function followRun(run: RunRecord, nodeIds: string[], onChange: (view: RunView, changed: Set<string>) => void): RunFollower {
   const view = emptyRun(run.id, [...new Set([...nodeIds, ...Object.keys(run.nodes ?? {})])]);
+  seedFromRecord(view, run);
   const abort = new AbortController();
   const changed = new Set<string>();
   let frame = 0;

@@ -1,6 +1,6 @@
 /**
  * What the API knows about the document being edited, asked after each change (debounced): the coded
- * validation errors, and the ports of each node for its current params. Answers to an older document are
+ * validation errors, and the ports of each node for its current params (and `map`: a mapped node's ports are lists). Answers to an older document are
  * dropped when a newer request has been sent.
  */
 import { reactive } from 'vue';
@@ -9,13 +9,14 @@ import type { NodePorts } from '../../../engine/api/client/client.ts';
 import type { Pipeline, PipelineNode } from '../../../engine/pipeline/schema.ts';
 import { call } from '../session.ts';
 
-const signature = (n: PipelineNode) => JSON.stringify([n.type, n.version ?? null, n.params ?? {}]);
+/** A mapped node's ports are lists: its `map` is part of what its ports depend on. */
+const signature = (n: PipelineNode) => JSON.stringify([n.type, n.version ?? null, n.params ?? {}, n.map ?? null]);
 
 export function useChecks(delayMs = 350) {
   const state = reactive({
     errors: [] as CodedError[],
     checking: false,
-    /** Ports by node signature (type, version, params), so unchanged nodes are not asked again. */
+    /** Ports by node signature (type, version, params, map), so unchanged nodes are not asked again. */
     ports: new Map<string, NodePorts>(),
     /** Bumped when ports arrive, for the canvas to redraw. */
     portsVersion: 0,
@@ -30,7 +31,7 @@ export function useChecks(delayMs = 350) {
     try {
       const [report, ports] = await Promise.all([
         call((api) => api.validatePipeline(doc), { quiet: true }),
-        missing.length ? call((api) => api.nodePorts(missing.map((n) => ({ id: n.id, type: n.type, version: n.version, params: n.params }))), { quiet: true }) : Promise.resolve({} as Record<string, NodePorts>),
+        missing.length ? call((api) => api.nodePorts(missing.map((n) => ({ id: n.id, type: n.type, version: n.version, params: n.params, ...(n.map ? { map: n.map } : {}) }))), { quiet: true }) : Promise.resolve({} as Record<string, NodePorts>),
       ]);
       for (const node of missing) if (ports[node.id]) state.ports.set(signature(node), ports[node.id]);
       if (missing.length) state.portsVersion++;
