@@ -13,6 +13,7 @@ import { llmNode } from './llm/index.ts';
 import { loadFileNode } from './load-file/index.ts';
 import { ocrNode } from './ocr/index.ts';
 import { outputNode } from './output/index.ts';
+import { pdfPagesNode } from './pdf-pages/index.ts';
 import { similarityNode } from './similarity/index.ts';
 import { textTemplateNode } from './text-template/index.ts';
 import { transcribeNode } from './transcribe/index.ts';
@@ -32,6 +33,7 @@ export const builtinNodes: readonly NodeDefinition[] = [
   captionNode,
   ocrNode,
   imageTileNode,
+  pdfPagesNode,
   embedNode,
   similarityNode,
   extractJsonNode,

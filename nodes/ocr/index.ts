@@ -11,7 +11,7 @@ import { VERBATIM_OCR_PROMPT } from '../common/prompts.ts';
 type Params = { provider: string; model?: string; language: string; dpi: number };
 
 /**
- * Text from images, image lists (e.g. tiles) or every page of a PDF. `local` runs tesseract offline; any
+ * Text from an image, image lists (e.g. tiles) or every page of a PDF. `local` runs tesseract offline; any
  * vision provider transcribes verbatim with tables and lists kept as Markdown.
  */
 export const ocrNode = defineNode({
@@ -19,20 +19,27 @@ export const ocrNode = defineNode({
   version: 1,
   title: 'OCR',
   category: 'AI',
-  description: 'Reads the text of images or PDF pages: offline with tesseract ("local"), or verbatim through a vision model.',
+  description:
+    'Reads the text of an image, a list of images or every page of a PDF: offline with tesseract ("local"), or verbatim through a vision model. ' +
+    'One text per image and page, in that order: image, images, document.',
   params: z.object({
     provider: providerParam('local'),
     model: modelParam('gpt-4o').describe('Vision model (ignored by the local provider).'),
     language: z.string().default('eng').describe('Tesseract language code (local provider).'),
     dpi: z.number().int().min(72).max(600).default(200).describe('Resolution PDF pages are rendered at.'),
   }),
-  inputs: { images: { kind: 'image[]', required: false }, document: { kind: 'document', required: false } },
+  inputs: {
+    // `image` came after version 1 shipped: optional, so pipelines that do not connect it are unchanged.
+    image: { kind: 'image', required: false, description: 'One image (e.g. a page from pdf-pages under a map node).' },
+    images: { kind: 'image[]', required: false, description: 'Images, e.g. tiles: one text each.' },
+    document: { kind: 'document', required: false, description: 'A PDF (one text per page) or an image.' },
+  },
   outputs: { text: { kind: 'text' }, pages: { kind: 'text[]' } },
   execution: { startToCloseTimeout: '30m', heartbeatTimeout: '2m', retry: { maximumAttempts: 4, initialInterval: '2s' } },
   access: { providers: true },
   // One call per image and per page; `local` is tesseract (no vendor bills it), any other provider a vision model.
   estimate: (params, inputs) => {
-    const pages = (inputs.images?.items ?? 0) + (inputs.document?.items ? Math.max(1, inputs.document.pages) : 0);
+    const pages = (inputs.image?.items ?? 0) + (inputs.images?.items ?? 0) + (inputs.document?.items ? Math.max(1, inputs.document.pages) : 0);
     const calls = { min: pages, max: pages };
     return {
       calls: [params.provider === 'local'
@@ -41,11 +48,12 @@ export const ocrNode = defineNode({
       outputs: { pages: { items: pages } },
     };
   },
-  check: (_params, graph) => (graph.isConnected('images') || graph.isConnected('document') ? [] : ['connect "images" or "document".']),
+  check: (_params, graph) =>
+    ['image', 'images', 'document'].some((port) => graph.isConnected(port)) ? [] : ['connect "image", "images" or "document".'],
   run: async (ctx, inputs, params) => {
     const reader = readerFor(ctx, params.provider);
     const pages: string[] = [];
-    const images = inputs.images ?? [];
+    const images = [...(inputs.image ? [inputs.image] : []), ...(inputs.images ?? [])];
     for (const [i, ref] of images.entries()) {
       pages.push(await recognize(ctx, params, reader, await imageFor(ctx, reader, ref)));
       ctx.progress((i + 1) / (images.length + (inputs.document ? 1 : 0)));

@@ -115,3 +115,39 @@ test('the local provider knows English only', async () => {
   assert.equal(err.code, 'CAPABILITY_UNSUPPORTED');
   assert.match(err.message, /"deu"/);
 });
+
+test('the single "image" input: tesseract reads that one image; pages is a one-element list', async () => {
+  const lines = ['Discharge on Monday'];
+  const image = await env.put(await textImage(lines, 48), 'page.png');
+  const ctx = env.context();
+  const out = await runNode(ocrNode, { image }, {}, ctx);
+  const cer = characterErrorRate(lines.join('\n'), out.text as string);
+  assert.ok(cer < 0.05, `CER ${cer}; read: ${out.text}`);
+  assert.deepEqual(out.pages, [out.text]);
+  assert.equal(ctx.usage.length, 1);
+  assert.deepEqual(ctx.progressReports.map((p) => p.fraction), [1]);
+  assert.equal(env.fake.requests.length, 0);
+});
+
+test('"image" comes before "images" through a vision model; the check asks for one of the three inputs', async () => {
+  const pngs = [
+    Buffer.concat([await solid(60, 40, '#ffffff').png().toBuffer(), contentMarker('single')]),
+    Buffer.concat([await solid(60, 40, '#eeeeee').png().toBuffer(), contentMarker('listed')]),
+  ];
+  const [image, listed] = [await env.put(pngs[0]!), await env.put(pngs[1]!)];
+  env.fake.script('chat', { text: 'single' }, { text: 'listed' });
+  const out = await runNode(ocrNode, { image, images: [listed] }, { provider: 'openai' }, env.context());
+  assert.deepEqual(out.pages, ['single', 'listed']);
+  const urls = env.fake.requestsTo('chat').map((r) => r.json.messages[0].content[0].image_url.url);
+  assert.deepEqual(urls, pngs.map((png) => `data:image/png;base64,${png.toString('base64')}`));
+
+  const port = ocrNode.inputsFor({}).image!;
+  assert.deepEqual([port.kind, port.required], ['image', false]);
+  const connected = (...ports: string[]) => ({ isConnected: (port: string) => ports.includes(port) });
+  assert.deepEqual(ocrNode.check(ocrNode.params.parse({}), connected()), ['connect "image", "images" or "document".']);
+  for (const port of ['image', 'images', 'document']) assert.deepEqual(ocrNode.check(ocrNode.params.parse({}), connected(port)), [], port);
+  // One call for the single image in the cost estimate.
+  const size = (items: number) => ({ chars: 0, items, audioSeconds: 0, pages: items });
+  const forecast = ocrNode.estimate!(ocrNode.params.parse({ provider: 'openai' }), { image: size(1), images: size(0), document: size(0) });
+  assert.deepEqual(forecast.calls[0]!.calls, { min: 1, max: 1 });
+});
