@@ -13,10 +13,10 @@ import { estimateRun, type RunEstimate } from '../budget/run-estimate.ts';
 import { withRunBudget } from '../budget/run-budget.ts';
 import { CACHE_MODES, type CacheMode } from '../cache/cache-policy.ts';
 import { TesseraError } from '../errors.ts';
-import { loadPipelineFile } from '../pipeline/load.ts';
 import { pipelineInputs } from '../run/inputs.ts';
 import { compilePlan } from '../run/plan.ts';
 import { cliContext, type CommonOptions } from './context.ts';
+import { loadRunnableFile } from './pipeline-file.ts';
 import { parseInputFlags } from './inputs.ts';
 import { documentInputs } from './remote-run.ts';
 import { RemoteBlobStore } from './remote-blobs.ts';
@@ -45,7 +45,7 @@ export async function estimateCommand(target: string, options: EstimateCommandOp
   } else {
     const ctx = await cliContext(options);
     try {
-      const loaded = await loadPipelineFile(target, ctx.registry);
+      const { result: loaded } = await loadRunnableFile(target, ctx.registry, ctx.settings);
       if (!loaded.ok) {
         if (options.json) process.stdout.write(JSON.stringify({ status: 'invalid', error: loaded.errors[0], errors: loaded.errors }) + '\n');
         else printErrors(loaded.errors);

@@ -16,6 +16,9 @@ const keysListCommand = async (...a: Parameters<typeof import('./keys-command.ts
 const keysRevokeCommand = async (...a: Parameters<typeof import('./keys-command.ts').keysRevokeCommand>) => (await keys()).keysRevokeCommand(...a);
 const cacheModule = () => import('./cache-command.ts');
 const estimateCommand = async (...a: Parameters<typeof import('./estimate-command.ts').estimateCommand>) => (await import('./estimate-command.ts')).estimateCommand(...a);
+const decisions = () => import('./approve-command.ts');
+const approveCommand = async (...a: Parameters<typeof import('./approve-command.ts').approveCommand>) => (await decisions()).approveCommand(...a);
+const rejectCommand = async (...a: Parameters<typeof import('./approve-command.ts').rejectCommand>) => (await decisions()).rejectCommand(...a);
 const nodesCommand = async (...a: Parameters<typeof import('./nodes-command.ts').nodesCommand>) => (await import('./nodes-command.ts')).nodesCommand(...a);
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -57,6 +60,23 @@ function program(): Command {
       if (server) setExit(await remoteRun(file, { ...options, server, token: options.token ?? process.env.TESSERA_TOKEN }));
       else setExit(await runCommand(file, options));
     });
+
+  const decision = (command: Command) =>
+    command
+      .option('--server <url>', 'decide through a Tessera API (env TESSERA_SERVER) instead of the local Temporal server')
+      .option('--token <key>', 'API key for --server (env TESSERA_TOKEN)')
+      .option('--data-dir <dir>', 'data folder (env TESSERA_DATA_DIR, default ./.tessera)')
+      .option('--json', 'print { runId, nodeId, decision, edited, node } as JSON');
+
+  decision(cli.command('approve <runId> <nodeId>').description('approve an approval node that waits; the run goes on with its value, or an edited one'))
+    .option('--value <json>', 'the edited value, as JSON (text in quotes: \'"corrected"\')')
+    .option('--value-file <path>', 'the edited value, from a JSON file')
+    .option('--comment <text>', 'recorded with the decision')
+    .action(async (runId, nodeId, options) => setExit(await approveCommand(runId, nodeId, options)));
+
+  decision(cli.command('reject <runId> <nodeId>').description('reject an approval node that waits (the run fails with APPROVAL_REJECTED, or skips what follows)'))
+    .option('--reason <text>', 'why (recorded, and in the run\'s error)')
+    .action(async (runId, nodeId, options) => setExit(await rejectCommand(runId, nodeId, options)));
 
   const fileRoots = (command: Command) =>
     command.option('--file-root <dir>', 'a folder runs started through the API may read files under (repeatable; env TESSERA_FILE_ROOTS; default none)', collect);

@@ -32,7 +32,7 @@ class LinesView implements ProgressView {
     for (const [nodeId, state] of Object.entries(states)) {
       if (!this.nodeIds.includes(nodeId) || this.last.get(nodeId) === state.status || state.status === 'pending') continue;
       this.last.set(nodeId, state.status);
-      const extra = state.error ? `: ${state.error.message}` : state.cached ? ' (cached: not run, nothing charged)' : state.attempt && state.attempt > 1 ? ` (attempt ${state.attempt})` : '';
+      const extra = state.error ? `: ${state.error.message}` : state.cached ? ' (cached: not run, nothing charged)' : state.attempt && state.attempt > 1 ? ` (attempt ${state.attempt})` : waitingFor(state);
       this.stream.write(`node ${nodeId} ${state.status}${extra}\n`);
     }
   }
@@ -55,6 +55,13 @@ class LinesView implements ProgressView {
   stop(): void {}
 }
 
+/** What a waiting node waits for: a person's approval, or a time. */
+function waitingFor(state: NodeState): string {
+  if (state.status !== 'waiting') return '';
+  if (state.approval) return ` for approval${state.waitingUntil ? ` (until ${state.waitingUntil})` : ''}`;
+  return state.waitingUntil ? ` until ${state.waitingUntil}` : '';
+}
+
 class BarsView implements ProgressView {
   private readonly multibar: cliProgress.MultiBar;
   private readonly bars = new Map<string, cliProgress.SingleBar>();
@@ -72,8 +79,9 @@ class BarsView implements ProgressView {
     for (const [nodeId, state] of Object.entries(states)) {
       const bar = this.bars.get(nodeId);
       if (!bar) continue;
-      const status = state.error ? `failed: ${state.error.message.slice(0, 60)}` : state.cached ? 'cached (not run, nothing charged)' : state.status;
+      const status = state.error ? `failed: ${state.error.message.slice(0, 60)}` : state.cached ? 'cached (not run, nothing charged)' : `${state.status}${waitingFor(state)}`;
       if (state.status === 'succeeded') bar.update(1, { status });
+      else if (state.items?.total) bar.update(state.items.done / state.items.total, { status: `${state.items.done} / ${state.items.total} items${state.items.failed ? `, ${state.items.failed} failed` : ''}` });
       else bar.update({ status });
     }
   }

@@ -2,7 +2,8 @@
  * Which saved pipeline `tessera run <file> --server` runs. Saving the file anew on every run filled the
  * server with copies; now the pipeline saved under the file's name is reused: its latest version when the
  * content is the same, a new version of it when the file changed, a new pipeline when none has the name.
- * "The same" is judged as the server would store the file: node versions pinned to the server's latest.
+ * "The same" is judged as the server would store the file: node versions pinned to the server's latest, and
+ * sub-pipelines to their latest saved version.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { TesseraClient } from '../api/client/client.ts';
@@ -43,9 +44,21 @@ async function findByName(client: TesseraClient, name: string): Promise<Pipeline
   return best;
 }
 
-/** The document with every node's version given, as saving pins them (engine/api/pipelines/pipeline-save.ts). */
+/**
+ * The document with every node's version given, as saving pins them (engine/api/pipelines/pipeline-save.ts):
+ * node versions at the server's latest, and `pipeline` nodes at their saved child's latest version.
+ */
 async function pinned(client: TesseraClient, document: Pipeline): Promise<Pipeline> {
-  if (document.nodes.every((n) => n.version !== undefined)) return document;
-  const latest = new Map((await client.listNodeTypes()).filter((t) => t.latest).map((t) => [t.type, t.version]));
-  return { ...document, nodes: document.nodes.map(({ id, type, version, ...rest }) => ({ id, type, version: version ?? latest.get(type), ...rest })) as Pipeline['nodes'] };
+  let nodes = document.nodes;
+  if (nodes.some((n) => n.version === undefined)) {
+    const latest = new Map((await client.listNodeTypes()).filter((t) => t.latest).map((t) => [t.type, t.version]));
+    nodes = nodes.map(({ id, type, version, ...rest }) => ({ id, type, version: version ?? latest.get(type), ...rest })) as Pipeline['nodes'];
+  }
+  nodes = await Promise.all(nodes.map(async (node) => {
+    const params = (node.params ?? {}) as { pipeline?: unknown; version?: unknown };
+    if (node.type !== 'pipeline' || typeof params.pipeline !== 'string' || params.version !== undefined) return node;
+    const child = await client.getPipeline(params.pipeline).catch(() => undefined); // an unknown one: the save reports it
+    return child ? { ...node, params: { ...params, version: child.latestVersion } } : node;
+  }));
+  return { ...document, nodes };
 }

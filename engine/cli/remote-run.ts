@@ -61,7 +61,7 @@ export async function remoteRun(target: string, options: RemoteRunOptions): Prom
     const given = await parseInputFlags(options.input ?? [], documentInputs(document), blobs);
     const started = await client.startRun(pipelineId, { inputs: given, version, cache: options.cache as StartRunOptions['cache'], budgetUsd: options.budgetUsd, fromRun: options.fromRun, from: options.from, to: options.to });
     runId = started.id;
-    const taskNodes = document.nodes.filter((n) => n.type !== 'input' && n.type !== 'output').map((n) => n.id);
+    const taskNodes = document.nodes.filter((n) => n.type !== 'input' && n.type !== 'output').map((n) => n.id); // flow nodes too
     view = options.json ? undefined : createProgressView(taskNodes);
     const run = started.done ? started.run : await follow(client, started.id, view);
     view?.stop();
@@ -120,6 +120,10 @@ async function follow(client: TesseraClient, runId: string, view: ProgressView |
   for await (const event of client.followEvents(runId)) {
     if (!view) continue;
     if (event.type === 'node.progress') view.fraction(String(event.data.nodeId), Number(event.data.fraction), event.data.message as string | undefined);
+    if (event.type === 'node.waiting' && event.data.approval) {
+      const nodeId = String(event.data.nodeId);
+      view.log(`node ${nodeId} waits for approval: tessera approve ${runId} ${nodeId} --server <url> [--value <json>], or tessera reject ${runId} ${nodeId} --server <url>`);
+    }
     const state = nodeState(event);
     if (state) {
       states[String(event.data.nodeId)] = state;
@@ -136,6 +140,10 @@ function nodeState(event: RunEvent): NodeState | undefined {
       return { status: 'running' };
     case 'node.retrying':
       return { status: 'running', attempt: data.attempt };
+    case 'node.waiting':
+      return { status: 'waiting', ...(event.data.approval ? { approval: event.data.approval as NodeState['approval'] } : {}), ...(event.data.waitingUntil ? { waitingUntil: String(event.data.waitingUntil) } : {}) };
+    case 'node.skipped':
+      return { status: 'skipped' };
     case 'node.succeeded':
     case 'node.failed':
     case 'node.cancelled':

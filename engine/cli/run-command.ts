@@ -10,7 +10,6 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import type { CodedError } from '../errors.ts';
-import { loadPipelineFile } from '../pipeline/load.ts';
 import { pipelineInputs, resolveRunInputs } from '../run/inputs.ts';
 import { nodeStatusQuery, startRun, type RunHandle } from '../run/start.ts';
 import type { NodeState, RunPipelineInput, RunPipelineResult } from '../run/plan.ts';
@@ -22,6 +21,7 @@ import { connectTemporal, type TemporalHandle } from '../temporal/connect.ts';
 import { restoreSpilled } from '../worker/spill.ts';
 import { terminateLocalOcr } from '../media/ocr-local.ts';
 import { cliContext, cliWorker, type CliContext, type CommonOptions } from './context.ts';
+import { loadRunnableFile } from './pipeline-file.ts';
 import { parseInputFlags } from './inputs.ts';
 import { formatOutputs, writeBlobOutputs } from './outputs.ts';
 import { createProgressView, type ProgressView } from './progress.ts';
@@ -68,7 +68,8 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
     return 1;
   };
 
-  const loaded = await loadPipelineFile(file, ctx.registry);
+  // `pipeline` nodes run pipelines saved in the data folder's store (pipeline-file.ts).
+  const { result: loaded, options: validateOptions } = await loadRunnableFile(file, ctx.registry, ctx.settings);
   if (!loaded.ok) return fail(loaded.errors);
   // An S3 bucket (TESSERA_BLOB_URL) that cannot be used stops the run before anything is stored or started.
   await checkBlobStore(ctx.blobs);
@@ -82,7 +83,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
     if (partial.fromRun && partial.from) {
       early = await connectTemporal(ctx.settings.temporal, { dbFile: ctx.paths.temporalDb, ui: false });
       const { earlier, inputs } = await earlierRunFromHistory(early.client, partial.fromRun);
-      const revalidated = validatePipeline(await pinUpstream(valid.pipeline, valid, earlier, partial.from), ctx.registry);
+      const revalidated = validatePipeline(await pinUpstream(valid.pipeline, valid, earlier, partial.from), ctx.registry, validateOptions);
       if (!revalidated.ok) return fail(revalidated.errors);
       valid = revalidated.value;
       earlierInputs = await restoreSpilled(inputs, ctx.blobs);
@@ -117,7 +118,8 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
     // Serve every task queue the plan uses, so nodes in other pools also run locally.
     const plan = compilePlan(valid, taskQueue, 'cli', cache, { to: partial.to });
     const queues = new Set(plan.nodes.map((n) => n.activity.taskQueue));
-    const taskNodes = plan.nodes.filter((n) => n.role === 'task').map((n) => n.id);
+    // Task nodes and flow nodes (approvals, delays, sub-pipelines) are shown; input and output nodes are not.
+    const taskNodes = plan.nodes.filter((n) => n.role === 'task' || n.role === 'control').map((n) => n.id);
     view = options.json ? undefined : createProgressView(taskNodes);
     const progressView = view;
     for (const queue of [taskQueue, ...[...queues].filter((q) => q !== taskQueue)]) {
@@ -140,7 +142,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
     if (view) view.log(started);
     else process.stderr.write(`${started}\n`);
     const interrupt = watchInterrupt(() => process.stderr.write(`\nerror RUN_CANCELLED: Interrupted again: run ${runId} may still be open.\n`));
-    const stopWatching = view ? watchStatus(handle, view) : () => Promise.resolve();
+    const stopWatching = view ? watchStatus(handle, view, runId) : () => Promise.resolve();
     try {
       const ended = await Promise.race([
         handle.result().then((result) => ({ result })),
@@ -213,13 +215,23 @@ async function printSuccess(runId: string, result: RunPipelineResult, ctx: CliCo
   return 0;
 }
 
-/** Polls the workflow's node-status query (and, once a second, its retries) and feeds the view until stopped. */
-function watchStatus(handle: RunHandle, view: ProgressView): () => Promise<void> {
+/**
+ * Polls the workflow's node-status query (and, once a second, its retries) and feeds the view until stopped;
+ * says how to decide each approval node that starts waiting.
+ */
+function watchStatus(handle: RunHandle, view: ProgressView, runId: string): () => Promise<void> {
   let stopped = false;
+  const told = new Set<string>();
   const loop = (async () => {
     for (let tick = 0; !stopped; tick++) {
       try {
-        view.update(await handle.query(nodeStatusQuery));
+        const states = await handle.query(nodeStatusQuery);
+        view.update(states);
+        for (const [nodeId, state] of Object.entries(states)) {
+          if (state.status !== 'waiting' || !state.approval || told.has(nodeId)) continue;
+          told.add(nodeId);
+          view.log(`node ${nodeId} waits for approval${state.approval.instructions ? ` (${state.approval.instructions})` : ''}: tessera approve ${runId} ${nodeId} [--value <json>], or tessera reject ${runId} ${nodeId} [--reason <text>]`);
+        }
         if (tick % 4 === 0) view.retries(await pendingRetries(handle));
       } catch {
         // The first workflow task may not have run yet; try again on the next tick.

@@ -1,10 +1,11 @@
-import { loadPipelineFile } from '../pipeline/load.ts';
 import { cliContext, type CommonOptions } from './context.ts';
+import { loadRunnableFile } from './pipeline-file.ts';
 import { printErrors } from './report.ts';
 
 export async function validateCommand(file: string, options: CommonOptions & { json?: boolean }): Promise<number> {
-  const { registry } = await cliContext(options);
-  const result = await loadPipelineFile(file, registry);
+  const { registry, settings } = await cliContext(options);
+  // `pipeline` nodes are checked against the pipelines saved in the data folder's store.
+  const { result } = await loadRunnableFile(file, registry, settings);
   if (options.json) {
     process.stdout.write(JSON.stringify(result.ok ? { valid: true, errors: [] } : { valid: false, errors: result.errors }) + '\n');
   } else if (result.ok) {

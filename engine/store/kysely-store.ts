@@ -15,6 +15,7 @@ import {
 } from './rows.ts';
 import type { SqlDialect, StoreDatabase } from './schema.ts';
 import type { SecretBox } from './secret-box.ts';
+import { ACTIVE_RUN_STATUSES } from './types.ts';
 import type {
   ApiKeyRecord, Page, PipelineRecord, PipelineVersionRecord, RunEvent, RunEventType, RunFilter, RunRecord, RunSummary, ScheduleRecord, Store, WebhookRecord,
 } from './types.ts';
@@ -242,7 +243,7 @@ export abstract class KyselyStore implements Store {
   }
 
   async activeRuns(): Promise<RunRecord[]> {
-    const rows = await (await this.db()).selectFrom('runs').selectAll().where('status', '=', 'running').orderBy('started_at').orderBy('id').execute();
+    const rows = await (await this.db()).selectFrom('runs').selectAll().where('status', 'in', [...ACTIVE_RUN_STATUSES]).orderBy('started_at').orderBy('id').execute();
     return rows.map(toRun);
   }
 

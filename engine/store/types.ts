@@ -30,12 +30,22 @@ export interface PipelineVersionRecord {
   createdAt: string;
 }
 
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
-export type TriggerType = 'api' | 'webhook' | 'schedule' | 'rerun' | 'cli';
+/** `waiting`: running, with a node waiting for a person's approval (back to `running` once decided). */
+export type RunStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
+
+/** The statuses of a run that has not finished. */
+export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['running', 'waiting'];
+
+export function isActiveRun(status: RunStatus | undefined): boolean {
+  return status !== undefined && ACTIVE_RUN_STATUSES.includes(status);
+}
+
+/** `pipeline`: a sub-pipeline's child run, started by the run `id` (its `pipeline` node). */
+export type TriggerType = 'api' | 'webhook' | 'schedule' | 'rerun' | 'cli' | 'pipeline';
 
 export interface RunTrigger {
   type: TriggerType;
-  /** The webhook, schedule or original run behind the trigger. */
+  /** The webhook, schedule, original run (rerun) or parent run (pipeline) behind the trigger. */
   id?: string;
 }
 
@@ -62,7 +72,7 @@ export interface RunRecord {
  */
 export type RunSummary = Omit<RunRecord, 'inputs' | 'outputs' | 'nodes'>;
 
-export type RunEventType = 'node.started' | 'node.progress' | 'node.succeeded' | 'node.failed' | 'node.cancelled' | 'node.retrying' | 'run.finished';
+export type RunEventType = 'node.started' | 'node.waiting' | 'node.progress' | 'node.succeeded' | 'node.failed' | 'node.cancelled' | 'node.skipped' | 'node.retrying' | 'run.finished';
 
 export interface RunEvent {
   /** Increases across the whole store; the SSE event id (Last-Event-ID resumes after it). */

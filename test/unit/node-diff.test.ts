@@ -38,3 +38,39 @@ test('merging keeps terminal states and a running node\'s known attempt', () => 
   assert.equal(merged.a.status, 'succeeded');
   assert.equal(merged.b.attempt, 2);
 });
+
+test('an approval that waits gives started then waiting; its decision ends it (waiting counts as started)', () => {
+  const waiting = { review: { status: 'waiting', startedAt: t0, waitingUntil: t1, approval: { instructions: 'Check the fields' } } } satisfies Record<string, NodeState>;
+  const events = diffNodes({ review: { status: 'pending' } }, waiting);
+  assert.deepEqual(events.map((e) => e.type), ['node.started', 'node.waiting']);
+  assert.deepEqual(events[1].data, { nodeId: 'review', waitingUntil: t1, approval: { instructions: 'Check the fields' } });
+  assert.deepEqual(types(waiting, waiting), []);
+  const approved = diffNodes(waiting, { review: { status: 'succeeded', startedAt: t0, endedAt: t1, approval: { instructions: 'Check the fields', decision: 'approved', edited: true, by: 'ops' } } });
+  assert.deepEqual(approved.map((e) => e.type), ['node.succeeded'], 'no second node.started');
+  assert.deepEqual(approved[0].data.approval, { instructions: 'Check the fields', decision: 'approved', edited: true, by: 'ops' });
+});
+
+test('a skipped node never started: only node.skipped, and it is terminal', () => {
+  assert.deepEqual(types({ a: { status: 'pending' } }, { a: { status: 'skipped' } }), ['node.skipped a']);
+  assert.deepEqual(types({}, { a: { status: 'skipped' } }), ['node.skipped a']);
+  assert.deepEqual(types({ a: { status: 'skipped' } }, { a: { status: 'succeeded' } }), [], 'terminal: nothing after it');
+  assert.equal(mergeNodes({ a: { status: 'skipped' } }, { a: { status: 'pending' } }).a.status, 'skipped');
+});
+
+test('a mapped node reports progress in items when the count of finished items changes', () => {
+  const at = (done: number, status: NodeState['status'] = 'running'): Record<string, NodeState> => ({ m: { status, startedAt: t0, items: { total: 12, done, failed: 0 } } });
+  const first = diffNodes({}, at(0));
+  assert.deepEqual(first.map((e) => e.type), ['node.started'], 'no progress before an item finished');
+  const some = diffNodes(at(0), at(3));
+  assert.deepEqual(some.map((e) => e.type), ['node.progress']);
+  assert.deepEqual(some[0].data, { nodeId: 'm', fraction: 0.25, message: '3 / 12 items', items: { total: 12, done: 3, failed: 0 } });
+  assert.deepEqual(types(at(3), at(3)), []);
+  const end = diffNodes(at(3), at(12, 'succeeded'));
+  assert.deepEqual(end.map((e) => [e.type, e.data.fraction]), [['node.progress', 1], ['node.succeeded', undefined]]);
+});
+
+test('a sub-pipeline node names its child run when it starts', () => {
+  const child = { runId: 'run-1.sub', pipelineId: 'pl_x', version: 2 };
+  const [started] = diffNodes({}, { sub: { status: 'running', startedAt: t0, child } });
+  assert.deepEqual(started.data, { nodeId: 'sub', startedAt: t0, child });
+});

@@ -26,11 +26,14 @@ export function installAuth(app: FastifyInstance, store: Store, options: { requi
     const key = await store.verifyApiKey(match[1]);
     if (!key) throw apiError('UNAUTHORIZED', 'The API key is unknown or revoked.');
     request.apiKeyId = key.id;
+    request.apiKeyName = key.name;
   });
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     apiKeyId?: string;
+    /** The key's name (who decided an approval, for example). */
+    apiKeyName?: string;
   }
 }

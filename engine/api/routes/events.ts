@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RunEvent } from '../../store/types.ts';
+import { isActiveRun, type RunEvent } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
 import { ErrorBody, RUN_EVENT_TYPES } from '../runs/run-schemas.ts';
@@ -91,7 +91,7 @@ export function eventsRoutes(app: FastifyInstance, deps: ApiDeps): void {
         const current = await deps.store.getRun(runId);
         const followed = deps.tracker?.isFollowing(runId) ?? false;
         // A finished run whose tracker is done has nothing more to say (its run.finished, if any, was sent).
-        if (current && current.status !== 'running' && !followed) return end();
+        if (current && !isActiveRun(current.status) && !followed) return end();
         if (!followed) poll = setInterval(() => void pollStore(), STORE_POLL_MS);
       } catch (err) {
         request.log.warn({ err, runId }, 'event stream failed');
@@ -103,7 +103,7 @@ export function eventsRoutes(app: FastifyInstance, deps: ApiDeps): void {
         try {
           const status = (await deps.store.getRun(runId))?.status;
           for (const event of await deps.store.eventsAfter(runId, last)) send(event);
-          if (status !== 'running' && !deps.tracker?.isFollowing(runId)) end();
+          if (!isActiveRun(status) && !deps.tracker?.isFollowing(runId)) end();
         } catch {
           end();
         }

@@ -1,6 +1,7 @@
 /** Resource route modules, registered under /api/v1 in this order. Each file owns one resource. */
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.ts';
+import { approvalRoutes } from './approvals.ts';
 import { blobPreviewRoutes } from './blob-previews.ts';
 import { blobsRoutes } from './blobs.ts';
 import { cacheRoutes } from './cache.ts';
@@ -15,4 +16,4 @@ import { webhooksRoutes } from './webhooks.ts';
 
 export type RouteModule = (app: FastifyInstance, deps: ApiDeps) => void;
 
-export const routeModules: RouteModule[] = [pipelinesRoutes, nodePortsRoutes, blobsRoutes, blobPreviewRoutes, runsRoutes, runNodesRoutes, eventsRoutes, webhooksRoutes, schedulesRoutes, cacheRoutes, estimateRoutes];
+export const routeModules: RouteModule[] = [pipelinesRoutes, nodePortsRoutes, blobsRoutes, blobPreviewRoutes, runsRoutes, runNodesRoutes, approvalRoutes, eventsRoutes, webhooksRoutes, schedulesRoutes, cacheRoutes, estimateRoutes];

@@ -1,7 +1,7 @@
 /**
  * Pipelines and their immutable versions. Every save (create, update, import) is validated against the node
- * registry before anything is stored and has its node versions pinned (pipeline-save.ts); an update is a
- * new version, never an edit of an old one.
+ * registry (and the saved pipelines its `pipeline` nodes run) before anything is stored and has its node and
+ * sub-pipeline versions pinned (pipeline-save.ts); an update is a new version, never an edit of an old one.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -39,7 +39,7 @@ export function pipelinesRoutes(app: FastifyInstance, deps: ApiDeps): void {
   api.post(
     '/pipelines',
     { schema: { tags, summary: 'Save a new pipeline (version 1); validated first, node versions pinned.', body: PipelineDocumentBody, response: { 201: SavedSchema, 400: ErrorBody } } },
-    async (request, reply) => reply.status(201).send(await store.createPipeline(prepareForSave(request.body, deps))),
+    async (request, reply) => reply.status(201).send(await store.createPipeline(await prepareForSave(request.body, deps))),
   );
 
   api.get(
@@ -77,7 +77,7 @@ export function pipelinesRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       const { id } = request.params;
       await pipelineOr404(id);
-      const saved = await store.updatePipeline(id, prepareForSave(request.body, deps));
+      const saved = await store.updatePipeline(id, await prepareForSave(request.body, deps, id));
       if (!saved) throw apiError('PIPELINE_NOT_FOUND', `No pipeline "${id}".`, { pipelineId: id }); // deleted meanwhile
       return saved;
     },
@@ -148,7 +148,7 @@ export function pipelinesRoutes(app: FastifyInstance, deps: ApiDeps): void {
           response: { 201: SavedSchema, 400: ErrorBody, 413: ErrorBody },
         },
       },
-      async (request, reply) => reply.status(201).send(await store.createPipeline(prepareTextForSave(await importedText(request), deps))),
+      async (request, reply) => reply.status(201).send(await store.createPipeline(await prepareTextForSave(await importedText(request), deps))),
     );
   });
 }

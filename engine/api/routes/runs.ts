@@ -7,7 +7,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RunRecord } from '../../store/types.ts';
+import { isActiveRun, type RunRecord } from '../../store/types.ts';
 import { restoreSpilled } from '../../worker/spill.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
@@ -82,7 +82,7 @@ export function runsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     { schema: { tags: ['runs'], summary: 'Cancel a running run (its running nodes are cancelled too); 409 when it already finished.', params: RunParams, response: { 202: RunAccepted, 404: ErrorBody, 409: ErrorBody } } },
     async (request, reply) => {
       const run = await findRun(deps, request.params.id);
-      if (run.status !== 'running') throw alreadyFinished(run);
+      if (!isActiveRun(run.status)) throw alreadyFinished(run);
       try {
         await deps.client.workflow.getHandle(run.id).cancel();
       } catch (err) {

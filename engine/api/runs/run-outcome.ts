@@ -10,6 +10,7 @@ import { runError } from '../../run/run-error.ts';
 import { usageTotals, type NodeState, type RunPipelineResult } from '../../run/plan.ts';
 import type { RunRecord, RunStatus } from '../../store/types.ts';
 import { recordOutputs } from './record-values.ts';
+import { isTerminal } from './node-diff.ts';
 
 export type RunFinal = Required<Pick<RunRecord, 'status' | 'nodes' | 'usage' | 'endedAt'>> & Pick<RunRecord, 'outputs' | 'error'>;
 
@@ -42,7 +43,7 @@ function statusOf(error: CodedError): RunStatus {
 function settleNodes(known: Record<string, NodeState>, error: CodedError, endedAt: string): Record<string, NodeState> {
   const nodes: Record<string, NodeState> = {};
   for (const [nodeId, state] of Object.entries(known)) {
-    if (state.status === 'succeeded' || state.status === 'failed' || state.status === 'cancelled') nodes[nodeId] = state;
+    if (isTerminal(state)) nodes[nodeId] = state;
     else if (nodeId === error.nodeId) nodes[nodeId] = { ...state, status: 'failed', endedAt, error: nodeErrorOf(error) };
     else nodes[nodeId] = { ...state, status: 'cancelled', ...(state.startedAt ? { endedAt } : {}) };
   }

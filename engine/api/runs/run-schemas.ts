@@ -1,9 +1,12 @@
 /** zod schemas of runs and run events as the API returns them (responses and the OpenAPI document). */
 import { z } from 'zod';
 
-export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
-export const TRIGGER_TYPES = ['api', 'webhook', 'schedule', 'rerun', 'cli'] as const;
-export const RUN_EVENT_TYPES = ['node.started', 'node.progress', 'node.succeeded', 'node.failed', 'node.cancelled', 'node.retrying', 'run.finished'] as const;
+/** `waiting`: still running, with a node waiting for a person's approval (back to `running` once decided). */
+export const RUN_STATUSES = ['running', 'waiting', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
+/** `pipeline`: the child run of a sub-pipeline node (trigger.id is the parent run). */
+export const TRIGGER_TYPES = ['api', 'webhook', 'schedule', 'rerun', 'cli', 'pipeline'] as const;
+export const RUN_EVENT_TYPES = ['node.started', 'node.waiting', 'node.progress', 'node.succeeded', 'node.failed', 'node.cancelled', 'node.skipped', 'node.retrying', 'run.finished'] as const;
+export const NODE_STATUSES = ['pending', 'running', 'waiting', 'succeeded', 'failed', 'cancelled', 'skipped'] as const;
 
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
 
@@ -19,8 +22,17 @@ const UsageSchema = z.object({
   costUsd: z.number().optional(),
 });
 
+export const ApprovalStateSchema = z.object({
+  instructions: z.string().optional().describe('What the reviewer is asked to check (the node\'s params).'),
+  decision: z.enum(['approved', 'rejected']).optional().describe('Set once decided.'),
+  edited: z.boolean().optional().describe('The reviewer replaced the value.'),
+  timedOut: z.boolean().optional().describe('The decision was the node\'s onTimeout.'),
+  by: z.string().optional().describe('Who decided: the API key\'s name, or the CLI\'s user.'),
+  reason: z.string().optional().describe('The rejection\'s reason, or the approval\'s comment.'),
+});
+
 export const NodeStateSchema = z.object({
-  status: z.enum(['pending', 'running', 'succeeded', 'failed', 'cancelled']),
+  status: z.enum(NODE_STATUSES).describe('`waiting`: an approval waits for a person, or a delay for its time. `skipped`: on a branch path not taken (it never ran).'),
   cached: z.boolean().optional().describe('Succeeded with outputs from the output cache: the node did not run and nothing was charged.'),
   pinned: z.union([z.literal(true), z.object({ runId: z.string(), nodeId: z.string() })]).optional().describe('Succeeded with pinned values (it did not run): true, or the earlier run and node they were taken from.'),
   attempt: z.number().optional(),
@@ -28,6 +40,10 @@ export const NodeStateSchema = z.object({
   endedAt: z.string().optional(),
   error: z.object({ message: z.string(), code: z.string().optional(), details: z.unknown().optional().describe('What the node said about the failure (small JSON).') }).optional(),
   usage: z.array(UsageSchema).optional(),
+  items: z.object({ total: z.number(), done: z.number(), failed: z.number() }).optional().describe('Mapped nodes: how many items there are, have finished, and failed.'),
+  child: z.object({ runId: z.string(), pipelineId: z.string(), version: z.number() }).optional().describe('Sub-pipeline nodes: the child run (GET /runs/{runId}) and the saved version it runs.'),
+  waitingUntil: z.string().optional().describe('Waiting nodes: when a delay ends, or an approval times out.'),
+  approval: ApprovalStateSchema.optional().describe('Approval nodes: the instructions, then the decision.'),
 });
 
 export const UsageTotalsSchema = z.object({

@@ -35,14 +35,14 @@ export interface StartRunRequest {
   uploads?: BlobUndo;
 }
 
-/** The saved version (latest when none is given), validated against the current registry. */
+/** The saved version (latest when none is given), validated against the current registry and the saved pipelines it runs. */
 export async function loadVersion(deps: ApiDeps, pipelineId: string, version?: number): Promise<{ record: PipelineVersionRecord; valid: ValidPipeline }> {
   const pipeline = await deps.store.getPipeline(pipelineId);
   if (!pipeline) throw apiError('PIPELINE_NOT_FOUND', `No pipeline "${pipelineId}".`, { pipelineId });
   const record = await deps.store.getVersion(pipelineId, version);
   if (!record) throw apiError('VERSION_NOT_FOUND', `Pipeline "${pipelineId}" has no version ${version}.`, { pipelineId, version });
   // Validated again as it arrives, with today's rules: a version saved before them cannot slip through.
-  const result = validatePipeline(record.document, deps.registry, apiValidateOptions(deps));
+  const result = validatePipeline(record.document, deps.registry, await apiValidateOptions(deps, record.document, pipelineId));
   if (!result.ok) throw validationFailed(result.errors);
   return { record, valid: result.value };
 }
@@ -59,7 +59,7 @@ export async function startPipelineRun(deps: ApiDeps, request: StartRunRequest):
   if (partial.fromRun && partial.from) {
     // The run's own copy of the pipeline, with the upstream nodes pinned to the earlier run's outputs.
     const pinned = await pinFromRun(deps, request.pipelineId, record.document, valid, partial.fromRun, partial.from);
-    const revalidated = validatePipeline(pinned.document, deps.registry, apiValidateOptions(deps));
+    const revalidated = validatePipeline(pinned.document, deps.registry, await apiValidateOptions(deps, pinned.document, request.pipelineId));
     if (!revalidated.ok) throw validationFailed(revalidated.errors);
     valid = revalidated.value;
     earlierInputs = pinned.inputs;

@@ -6,7 +6,7 @@
  * the moment it is stored.
  */
 import { setMaxListeners } from 'node:events';
-import type { RunEvent, RunRecord } from '../../store/types.ts';
+import { isActiveRun, type RunEvent, type RunRecord } from '../../store/types.ts';
 import type { ProgressEvent } from '../../worker/activities.ts';
 import { RunWatcher, type TrackerDeps, type WatcherOptions } from './run-watcher.ts';
 import { settledCalls } from './workflow-probe.ts';
@@ -72,6 +72,11 @@ export class RunTracker {
     return this.following.has(runId);
   }
 
+  /** Polls the run now (something changed it: a decision on an approval). */
+  poke(runId: string): void {
+    this.following.get(runId)?.watcher?.poke();
+  }
+
   /** Progress reports of an in-process worker become throttled `node.progress` events. */
   onProgress(event: ProgressEvent): void {
     this.following.get(event.runId)?.watcher?.progress(event);
@@ -106,8 +111,8 @@ export class RunTracker {
     this.following.set(runId, entry);
     entry.done = (async () => {
       const run = await load();
-      if (!run || run.status !== 'running' || this.abort.signal.aborted) return;
-      entry.watcher = new RunWatcher(this.deps, run, this.abort.signal, (event) => this.emit(event), this.options);
+      if (!run || !isActiveRun(run.status) || this.abort.signal.aborted) return;
+      entry.watcher = new RunWatcher(this.deps, run, this.abort.signal, (event) => this.emit(event), this.options, (childId) => this.follow(childId));
       await entry.watcher.watch();
     })()
       .catch((err: unknown) => this.deps.log.error({ err, runId }, 'run tracking stopped'))

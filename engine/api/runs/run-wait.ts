@@ -2,7 +2,7 @@
  * `?wait=`: waits up to a number of seconds for a run to finish, woken by the tracker's `run.finished`
  * (with a slow store poll as a fallback), and gives up early when the client goes away.
  */
-import type { RunRecord } from '../../store/types.ts';
+import { isActiveRun, type RunRecord } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
 
 export const MAX_WAIT_SECONDS = 300;
@@ -23,7 +23,7 @@ export function waitForRunEnd(deps: ApiDeps, runId: string, seconds: number, can
     const check = async () => {
       try {
         const run = await deps.store.getRun(runId);
-        if (run && run.status !== 'running') done(run);
+        if (run && !isActiveRun(run.status)) done(run);
       } catch {
         // The store is closing with the server; the timer or the abort ends the wait.
       }

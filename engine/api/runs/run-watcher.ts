@@ -2,15 +2,18 @@
  * Follows one run for the tracker: polls the workflow's node states while it runs and records each
  * change (store `nodes` + node events), stores progress reports (throttled per node), and when the
  * workflow closes records the outcome and appends `run.finished`, always the run's last event.
+ * While a node waits for a person's approval (here or in a child run) the run's status is `waiting`.
+ * A sub-pipeline node's child run (`child.runId`) is put in the index (trigger `pipeline`, the parent
+ * run's id) before the parent's events name it, and followed like any other run.
  * Every store write goes through one queue, so events are appended in the order they happened.
  */
 import type { Usage } from '../../providers/types.ts';
 import type { NodeState } from '../../run/plan.ts';
 import { usageTotals } from '../../run/plan.ts';
-import type { RunEvent, RunEventType, RunRecord } from '../../store/types.ts';
+import type { RunEvent, RunEventType, RunRecord, RunStatus } from '../../store/types.ts';
 import type { ProgressEvent } from '../../worker/activities.ts';
 import type { ApiDeps } from '../deps.ts';
-import { diffNodes, isTerminal, mergeNodes, type NodeEvent } from './node-diff.ts';
+import { awaitsApproval, diffNodes, isTerminal, mergeNodes, type NodeEvent } from './node-diff.ts';
 import { outputBudget } from './record-values.ts';
 import { failedRun, succeededRun, type RunFinal } from './run-outcome.ts';
 import { abortableSleep, WorkflowProbe, type WorkflowEnd } from './workflow-probe.ts';
@@ -32,6 +35,9 @@ export class RunWatcher {
   private readonly taskTypes = new Map<string, string>();
   private closed = false;
   private wake?: () => void;
+  private status: RunStatus;
+  /** Child runs already in the index (and followed). */
+  private readonly children = new Set<string>();
 
   constructor(
     private readonly deps: TrackerDeps,
@@ -39,8 +45,11 @@ export class RunWatcher {
     private readonly signal: AbortSignal,
     private readonly publish: (event: RunEvent) => void,
     private readonly options: WatcherOptions,
+    /** Follows another run of the index (a child run this one started). */
+    private readonly follow: (runId: string) => void = () => {},
   ) {
     this.known = run.nodes ?? {};
+    this.status = run.status;
   }
 
   async watch(): Promise<void> {
@@ -58,6 +67,11 @@ export class RunWatcher {
     const outcome = await end;
     if (outcome.kind !== 'stopped') await this.finish(probe, outcome);
     await this.queue;
+  }
+
+  /** Polls at once instead of at the next interval. */
+  poke(): void {
+    this.wake?.();
   }
 
   /** A progress report from an in-process worker. Reports before the node is known to run are dropped (and trigger a poll). */
@@ -87,11 +101,17 @@ export class RunWatcher {
     await this.serial(async () => {
       if (this.closed) return;
       const next = mergeNodes(this.known, states);
-      if (JSON.stringify(next) === JSON.stringify(this.known)) return;
-      await this.recordOutputs(probe, this.known, next);
-      await this.record(diffNodes(this.known, next, reasons));
-      this.known = next;
-      await this.deps.store.updateRun(this.run.id, { nodes: next });
+      await this.recordChildren(next);
+      const status = await this.activeStatus(next);
+      const changed = JSON.stringify(next) !== JSON.stringify(this.known);
+      if (!changed && status === this.status) return;
+      if (changed) {
+        await this.recordOutputs(probe, this.known, next);
+        await this.record(diffNodes(this.known, next, reasons));
+        this.known = next;
+      }
+      this.status = status;
+      await this.deps.store.updateRun(this.run.id, { nodes: next, status });
     });
   }
 
@@ -101,6 +121,7 @@ export class RunWatcher {
     await this.serial(async () => {
       if (this.closed) return;
       const nodes = mergeNodes(this.known, final.nodes);
+      await this.recordChildren(nodes);
       await this.recordOutputs(probe, this.known, nodes);
       await this.record(diffNodes(this.known, nodes));
       this.known = nodes;
@@ -137,6 +158,55 @@ export class RunWatcher {
     if (!succeeded.length) return;
     const outputs = await probe.outputs(succeeded);
     if (outputs && Object.keys(outputs).length) await this.deps.store.saveNodeOutputs(this.run.id, outputs);
+  }
+
+  /**
+   * `waiting` while a node waits for a person's approval, here or in a child run still going; else `running`.
+   * (A delay's wait is not a person's: the run is `running`.)
+   */
+  private async activeStatus(nodes: Record<string, NodeState>): Promise<RunStatus> {
+    const states = Object.values(nodes);
+    if (states.some(awaitsApproval)) return 'waiting';
+    for (const state of states) {
+      if (state.child && !isTerminal(state) && (await this.deps.store.getRun(state.child.runId))?.status === 'waiting') return 'waiting';
+    }
+    return 'running';
+  }
+
+  /**
+   * Puts the child runs of sub-pipeline nodes in the index (once; a record already there is kept) and
+   * follows them. Done before the events that name them are appended, so a client that reads one finds
+   * the child run.
+   */
+  private async recordChildren(nodes: Record<string, NodeState>): Promise<void> {
+    for (const state of Object.values(nodes)) {
+      const child = state.child;
+      if (!child || this.children.has(child.runId)) continue;
+      if (!(await this.deps.store.getRun(child.runId))) {
+        const version = await this.deps.store.getVersion(child.pipelineId, child.version).catch(() => undefined);
+        const started = await new WorkflowProbe(this.deps.client, child.runId, this.signal).startInput();
+        const run: RunRecord = {
+          id: child.runId,
+          pipelineId: child.pipelineId,
+          pipelineVersion: child.version,
+          pipelineName: version?.document.name ?? started?.plan.pipelineName ?? child.pipelineId,
+          status: 'running',
+          trigger: { type: 'pipeline', id: this.run.id },
+          // What the child workflow got (large values as $spilled references); empty when it has not started yet.
+          inputs: started?.inputs ?? {},
+          nodes: {},
+          startedAt: state.startedAt ?? new Date().toISOString(),
+        };
+        try {
+          await this.deps.store.insertRun(run);
+          this.deps.metrics.runsStarted.inc({ trigger: 'pipeline' });
+        } catch (err) {
+          if (!(await this.deps.store.getRun(child.runId))) throw err; // else another API process recorded it first
+        }
+      }
+      this.children.add(child.runId);
+      this.follow(child.runId);
+    }
   }
 
   /** Appends node events and observes the duration of every task node that finished. */

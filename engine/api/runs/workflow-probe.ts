@@ -4,7 +4,8 @@
  * time, and its result (a long poll that survives Temporal hiccups). Every call honours an abort signal.
  */
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { NodeState, RunPipelineResult } from '../../run/plan.ts';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { NodeState, RunPipelineInput, RunPipelineResult } from '../../run/plan.ts';
 import type { runPipeline } from '../../../workflows/run-pipeline.ts';
 import { nodeOutputsQuery, nodeStatusQuery, type RunHandle } from '../../run/start.ts';
 
@@ -76,6 +77,28 @@ export class WorkflowProbe {
       // Not essential: the attempt is learnt again on the next poll or from the final state.
     }
     return attempts;
+  }
+
+  /**
+   * What the workflow was started with (its first history event), or undefined when it cannot be read: a
+   * child workflow whose start is still under way is asked again a few times.
+   */
+  async startInput(attempts = 5, delayMs = 200): Promise<RunPipelineInput | undefined> {
+    for (let i = 0; i < attempts && !this.signal.aborted; i++) {
+      try {
+        const { history } = await this.call(() => this.client.workflowService.getWorkflowExecutionHistory({
+          namespace: this.client.options.namespace,
+          execution: { workflowId: this.workflowId },
+          maximumPageSize: 1,
+        }), QUERY_TIMEOUT_MS);
+        const payload = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+        if (payload) return defaultPayloadConverter.fromPayload<RunPipelineInput>(payload);
+      } catch {
+        // Not started yet (NOT_FOUND), or Temporal is busy: try again.
+      }
+      await abortableSleep(delayMs, this.signal);
+    }
+    return undefined;
   }
 
   async closeTime(): Promise<string | undefined> {
