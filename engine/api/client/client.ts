@@ -14,6 +14,7 @@ import type { CodedError } from '../../errors.ts';
 import type { PortMap } from '../../node-sdk/define-node.ts';
 import type { CatalogEntry } from '../../node-sdk/registry.ts';
 import type { Pipeline } from '../../pipeline/schema.ts';
+import type { NodeState } from '../../run/plan.ts';
 import type { OverlapPolicy, Page, PipelineRecord, PipelineVersionRecord, RunEvent, RunFilter, RunRecord, RunStatus, RunSummary } from '../../store/types.ts';
 import { restoreSpilled } from '../../worker/spill.ts';
 import type { RunEstimate } from '../../budget/run-estimate.ts';
@@ -70,6 +71,16 @@ export interface FollowOptions {
   signal?: AbortSignal;
   /** Reconnect (resuming) when the stream drops before `run.finished`, for at most this long (ms; default 30 s, 0 = never). */
   reconnectForMs?: number;
+}
+
+/** A decision on an approval node, and the node's state just after it. */
+export interface ApprovalResult {
+  runId: string;
+  nodeId: string;
+  decision: 'approved' | 'rejected';
+  /** The reviewer replaced the value. */
+  edited: boolean;
+  node?: NodeState;
 }
 
 export type PipelineSaved = { pipeline: PipelineRecord; version: PipelineVersionRecord };
@@ -280,6 +291,20 @@ export class TesseraClient {
     return (await this.json<{ outputs: Record<string, unknown> }>('GET', `/runs/${enc(runId)}/nodes/${enc(nodeId)}/outputs`)).outputs;
   }
 
+  /**
+   * Approves an approval node that waits; `value` (of the node's kind) replaces the value it received.
+   * Refused with NODE_NOT_WAITING (409) when the node does not wait, APPROVAL_VALUE_INVALID (400) when
+   * the value does not fit.
+   */
+  approveNode(runId: string, nodeId: string, value?: unknown, options: { comment?: string } = {}): Promise<ApprovalResult> {
+    return this.json('POST', `/runs/${enc(runId)}/nodes/${enc(nodeId)}/approve`, { ...(value !== undefined ? { value } : {}), ...(options.comment ? { comment: options.comment } : {}) });
+  }
+
+  /** Rejects an approval node that waits (the run fails with APPROVAL_REJECTED unless the node skips on rejection). */
+  rejectNode(runId: string, nodeId: string, reason?: string): Promise<ApprovalResult> {
+    return this.json('POST', `/runs/${enc(runId)}/nodes/${enc(nodeId)}/reject`, reason ? { reason } : {});
+  }
+
   cancelRun(id: string): Promise<{ id: string; status: RunStatus; links: RunLinks }> {
     return this.json('POST', `/runs/${enc(id)}/cancel`);
   }
@@ -360,7 +385,7 @@ export class TesseraClient {
         }
         // The stream ended early: the server is going away, or the run ended without a run.finished (it never started).
         const run = await this.getRun(runId).catch(() => undefined);
-        if (run && run.status !== 'running') return;
+        if (run && !active(run.status)) return;
       } catch (err) {
         if (options.signal?.aborted) return;
         // Errors the API answered (404, 401) are final; a dropped or refused connection is retried.
@@ -378,7 +403,7 @@ export class TesseraClient {
   /** Waits for the run to finish (following its events) and returns the finished run. */
   async waitForRun(id: string, options: { signal?: AbortSignal } = {}): Promise<RunRecord> {
     const run = await this.getRun(id);
-    if (run.status !== 'running') return run;
+    if (!active(run.status)) return run;
     for await (const event of this.followEvents(id, options)) if (event.type === 'run.finished') break;
     return this.getRun(id);
   }
@@ -447,6 +472,11 @@ function isStream(body: unknown): boolean {
 }
 
 const enc = encodeURIComponent;
+
+/** Not finished yet: running, or waiting for an approval. */
+function active(status: RunStatus): boolean {
+  return status === 'running' || status === 'waiting';
+}
 
 function query(params: Record<string, string | number | undefined>): string {
   const entries = Object.entries(params).filter((e): e is [string, string | number] => e[1] !== undefined && e[1] !== '');
