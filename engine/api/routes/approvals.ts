@@ -17,11 +17,11 @@ import { WorkflowProbe } from '../runs/workflow-probe.ts';
 
 const Params = z.object({ id: z.string().min(1).max(200), nodeId: z.string().min(1).max(200) });
 
-export const ApproveBody = z.object({
+export const ApproveBody = z.strictObject({
   value: z.unknown().optional().describe('The value passed on instead of the one the node received (an edited value); it must be of the node\'s kind. Leave it out to pass the received value on.'),
   comment: z.string().max(2000).optional().describe('Recorded with the decision (the node\'s approval.reason).'),
 });
-export const RejectBody = z.object({
+export const RejectBody = z.strictObject({
   reason: z.string().max(2000).optional().describe('Why: recorded with the decision, and in the run\'s error when the rejection fails the run.'),
 });
 
@@ -90,9 +90,10 @@ async function decide(deps: ApiDeps, runId: string, nodeId: string, decision: Om
     throw apiError('NODE_NOT_WAITING', `Run "${runId}" has finished (${run.status}): node "${nodeId}" can no longer be decided.`, { runId, nodeId, status: run.status });
   }
   const answer = await decideApproval(deps.client, runId, { nodeId, ...decision });
-  // The node's state once the decision is in (the update's workflow task has run); the tracker records it at once.
+  // The node's state once the decision is in (the update's workflow task has run), recorded by the tracker
+  // before answering, so the run read next shows it (and its status back to running).
   const states = await new WorkflowProbe(deps.client, runId, AbortSignal.timeout(10_000)).nodes();
-  deps.tracker?.poke(runId);
+  await deps.tracker?.refresh(runId);
   return { runId, nodeId, decision: answer.decision, edited: answer.edited, ...(states?.[nodeId] ? { node: states[nodeId] } : {}) };
 }
 

@@ -24,9 +24,10 @@ function decisionError(err: unknown, runId: string, nodeId: string, timeoutMs: n
   const where = { runId, nodeId };
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause as { type?: string; message?: string } | undefined;
-    if (cause?.type === 'APPROVAL_VALUE_INVALID') return new TesseraError('APPROVAL_VALUE_INVALID', cause.message ?? 'The decision\'s value does not fit the node.', { nodeId, details: where });
+    const type = refusalType(cause);
+    if (type === 'APPROVAL_VALUE_INVALID') return new TesseraError('APPROVAL_VALUE_INVALID', cause?.message ?? 'The decision\'s value does not fit the node.', { nodeId, details: where });
     // NODE_NOT_WAITING from the validator; a run without approval nodes has no handler for the update at all.
-    const message = cause?.type === 'NODE_NOT_WAITING' && cause.message ? cause.message : `Node "${nodeId}" of run "${runId}" is not an approval waiting for a decision.`;
+    const message = type === 'NODE_NOT_WAITING' && cause?.message ? cause.message : `Node "${nodeId}" of run "${runId}" is not an approval waiting for a decision.`;
     return new TesseraError('NODE_NOT_WAITING', message, { nodeId, details: where });
   }
   if (err instanceof WorkflowNotFoundError) {
@@ -36,6 +37,18 @@ function decisionError(err: unknown, runId: string, nodeId: string, timeoutMs: n
     return new TesseraError('RUN_NOT_RESPONDING', `No worker took the decision for run "${runId}" within ${Math.round(timeoutMs / 1000)} s: is a worker running for its task queue? Check node "${nodeId}" and decide again if it still waits.`, { nodeId, details: where });
   }
   return err;
+}
+
+/**
+ * The validator's refusal code: the failure's type, or (for an Error whose `name` carried the code, which the
+ * SDK turns into a failure typed after its constructor, "Error") the refusal its message states.
+ */
+function refusalType(cause: { type?: string; message?: string } | undefined): string | undefined {
+  if (cause?.type === 'NODE_NOT_WAITING' || cause?.type === 'APPROVAL_VALUE_INVALID') return cause.type;
+  const message = cause?.message ?? '';
+  if (/does not fit|takes no value/.test(message)) return 'APPROVAL_VALUE_INVALID';
+  if (/not an approval waiting/.test(message)) return 'NODE_NOT_WAITING';
+  return cause?.type;
 }
 
 function isDeadline(err: unknown): boolean {

@@ -72,9 +72,13 @@ export class RunTracker {
     return this.following.has(runId);
   }
 
-  /** Polls the run now (something changed it: a decision on an approval). */
-  poke(runId: string): void {
-    this.following.get(runId)?.watcher?.poke();
+  /** Polls the run now (something changed it: a decision on an approval); resolves once that is recorded, at most `timeoutMs` later. */
+  async refresh(runId: string, timeoutMs = 5_000): Promise<void> {
+    const watcher = this.following.get(runId)?.watcher;
+    if (!watcher) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([watcher.refresh(), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
   }
 
   /** Progress reports of an in-process worker become throttled `node.progress` events. */

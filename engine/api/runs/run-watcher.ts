@@ -38,6 +38,7 @@ export class RunWatcher {
   private status: RunStatus;
   /** Child runs already in the index (and followed). */
   private readonly children = new Set<string>();
+  private readonly refreshed: (() => void)[] = [];
 
   constructor(
     private readonly deps: TrackerDeps,
@@ -61,17 +62,24 @@ export class RunWatcher {
       this.wake?.();
     });
     while (!ended && !this.signal.aborted) {
+      // Refreshes asked for before this poll began are answered by it (a poll under way may predate them).
+      const refreshed = this.refreshed.splice(0);
       await this.poll(probe);
+      for (const resolve of refreshed) resolve();
       if (!ended) await this.pause(this.options.pollMs);
     }
     const outcome = await end;
     if (outcome.kind !== 'stopped') await this.finish(probe, outcome);
     await this.queue;
+    for (const resolve of this.refreshed.splice(0)) resolve();
   }
 
-  /** Polls at once instead of at the next interval. */
-  poke(): void {
+  /** Polls at once instead of at the next interval; resolves once that poll is recorded (or the run is no longer followed). */
+  refresh(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const polled = new Promise<void>((resolve) => this.refreshed.push(resolve));
     this.wake?.();
+    return polled;
   }
 
   /** A progress report from an in-process worker. Reports before the node is known to run are dropped (and trigger a poll). */
