@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   UNKNOWN_NODE_VERSION: { status: 400, message: 'The node type exists, but not in this version.' },
   UNKNOWN_NODE: { status: 400, message: 'An edge names a node that does not exist.' },
   PIN_INVALID: { status: 400, message: 'A node\'s pinned outputs do not fit its output ports, or the node cannot be pinned.' },
+  SUB_PIPELINE_NOT_FOUND: { status: 400, message: 'A `pipeline` node names a saved pipeline (or version) that does not exist.' },
   UNKNOWN_PORT: { status: 400, message: 'An edge names a port the node does not have.' },
   BAD_EDGE_ENDPOINT: { status: 400, message: 'An edge endpoint is not of the form "node.port".' },
   INCOMPATIBLE_PORTS: { status: 400, message: 'The output kind cannot feed the input kind.' },

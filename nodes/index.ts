@@ -1,7 +1,10 @@
 /** The built-in node types. Third-party nodes are registered the same way (see engine/plugins.ts). */
 import type { NodeDefinition } from '../engine/node-sdk/define-node.ts';
 import { NodeRegistry } from '../engine/node-sdk/registry.ts';
+import { approvalNode } from './approval/index.ts';
+import { branchNode } from './branch/index.ts';
 import { captionNode } from './caption/index.ts';
+import { delayNode } from './delay/index.ts';
 import { documentNode } from './document/index.ts';
 import { embedNode } from './embed/index.ts';
 import { extractJsonNode } from './extract-json/index.ts';
@@ -11,8 +14,10 @@ import { joinNode } from './join/index.ts';
 import { jsonPickNode } from './json-pick/index.ts';
 import { llmNode } from './llm/index.ts';
 import { loadFileNode } from './load-file/index.ts';
+import { mergeNode } from './merge/index.ts';
 import { ocrNode } from './ocr/index.ts';
 import { outputNode } from './output/index.ts';
+import { pipelineNode } from './pipeline/index.ts';
 import { pdfPagesNode } from './pdf-pages/index.ts';
 import { similarityNode } from './similarity/index.ts';
 import { textTemplateNode } from './text-template/index.ts';
@@ -28,6 +33,12 @@ export const builtinNodes: readonly NodeDefinition[] = [
   jsonPickNode,
   joinNode,
   loadFileNode,
+  // control flow
+  branchNode,
+  mergeNode,
+  approvalNode,
+  delayNode,
+  pipelineNode,
   // media and AI
   transcribeNode,
   captionNode,

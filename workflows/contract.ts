@@ -32,3 +32,24 @@ export const budgetQuery = defineQuery<BudgetSummary | null>('budget');
 export interface NodeActivities {
   runNode(request: RunNodeRequest): Promise<RunNodeResult>;
 }
+
+/** A reviewer's decision on a waiting approval node: approve (optionally with an edited value) or reject. */
+export interface ApprovalDecision {
+  nodeId: string;
+  approve: boolean;
+  /** Approve only: the value passed on instead of the one the node received. */
+  value?: unknown;
+  reason?: string;
+  /** Who decided (an API key's name, a CLI user); recorded in the node's state. */
+  by?: string;
+}
+export interface ApprovalAnswer {
+  nodeId: string;
+  decision: 'approved' | 'rejected';
+  edited: boolean;
+}
+/**
+ * Decides a waiting approval node. Refused (by its validator, so nothing is written to history) when the
+ * node is not an approval that waits, or the edited value does not fit the node's kind.
+ */
+export const decideApprovalUpdate = defineUpdate<ApprovalAnswer, [ApprovalDecision]>('decideApproval');

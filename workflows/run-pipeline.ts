@@ -2,18 +2,22 @@
  * runPipeline: a deterministic interpreter of a pipeline's DAG.
  *
  * Each task node becomes one activity, started as soon as every node it reads from has finished, so
- * independent branches run concurrently. Input and output nodes are resolved inline. Per-node state
- * is an immutable record replaced on every change and exposed through the `nodeStatus` query.
- * This file may import only types from engine/ and nodes/ (it runs in Temporal's workflow sandbox).
+ * independent branches run concurrently. Input, output and merge nodes are resolved inline; a mapped node
+ * runs one activity per item (in child workflows when there are many); an approval waits for an update,
+ * a delay on a durable timer, a sub-pipeline as a child workflow. Nodes on a branch's path not taken are
+ * skipped. Per-node state is an immutable record replaced on every change and exposed through the
+ * `nodeStatus` query. This file may import only types from engine/ and nodes/ (it runs in Temporal's
+ * workflow sandbox).
  */
 import {
-  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
+  condition,
+  executeChild,
   isCancellation,
-  proxyActivities,
-  proxyLocalActivities,
   setHandler,
+  sleep,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type {
@@ -24,11 +28,20 @@ import type {
   RunPipelineInput,
   RunPipelineResult,
 } from '../engine/run/plan.ts';
-import { nodeOutputsQuery, nodeStatusQuery, type NodeActivities } from './contract.ts';
-import { gatherInputs, readyNodes } from './dag.ts';
+import { decideApprovalUpdate, nodeOutputsQuery, nodeStatusQuery, type ApprovalDecision } from './contract.ts';
+import { firstArrived, gatherInputs, isSkipped, readyNodes } from './dag.ts';
 import { installBudget } from './budget.ts';
+import { callNode, describeFailure } from './node-activity.ts';
+import { BATCH_ITEMS, combineItems, firstFailure, INLINE_ITEMS, runItems, type ItemOutcome } from './map-items.ts';
+import { runMapBatch } from './map-batch.ts';
+import { checkDecision } from './approval.ts';
 
-type Settled = { nodeId: string; result: RunNodeResult } | { nodeId: string; error: unknown };
+/** What a running node ends with: its result (and any state to record with it), or an error. */
+interface Outcome {
+  result: RunNodeResult;
+  patch?: Partial<NodeState>;
+}
+type Settled = ({ nodeId: string } & Outcome) | { nodeId: string; error: unknown };
 
 export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<RunPipelineResult> {
   let states: Readonly<Record<string, Readonly<NodeState>>> = Object.fromEntries(
@@ -41,6 +54,11 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
   const budget = installBudget(plan.budget);
 
   const values = new Map<string, Readonly<Record<string, unknown>>>();
+  const skipped = new Set<string>();
+  const control = new Set(plan.nodes.filter((n) => n.control).map((n) => n.id));
+  const settledView = { values, skipped, control };
+  /** Node ids in the order their values arrived (a merge takes the first). */
+  const arrivals: string[] = [];
   const outputs: Record<string, unknown> = {};
   const started = new Set<string>();
   const running = new Map<string, { scope: CancellationScope; settled: Promise<Settled> }>();
@@ -56,63 +74,196 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
     return produced;
   });
   const now = (): string => new Date().toISOString(); // workflow time: deterministic on replay
+  const setValues = (nodeId: string, produced: Readonly<Record<string, unknown>>): void => {
+    values.set(nodeId, produced);
+    arrivals.push(nodeId);
+  };
+
+  // Approvals waiting for a decision, and the decisions received (the update's handler fills them in).
+  const waitingApprovals = new Map<string, { kind: string }>();
+  const decisions = new Map<string, ApprovalDecision>();
+  if (plan.nodes.some((n) => n.control === 'approval')) {
+    setHandler(
+      decideApprovalUpdate,
+      (decision) => {
+        decisions.set(decision.nodeId, decision);
+        waitingApprovals.delete(decision.nodeId);
+        return { nodeId: decision.nodeId, decision: decision.approve ? 'approved' : 'rejected', edited: decision.value !== undefined };
+      },
+      { validator: (decision) => checkDecision(decision, waitingApprovals) },
+    );
+  }
 
   const finishInline = (node: PlanNode): void => {
     const params = node.params as { name: string };
     if (node.role === 'input') {
-      values.set(node.id, { value: inputs[params.name] }); // defaults were filled in when the run started
+      setValues(node.id, { value: inputs[params.name] }); // defaults were filled in when the run started
+    } else if (node.control === 'merge') {
+      setValues(node.id, { value: firstArrived(node, settledView, arrivals) });
     } else {
       const gathered = gatherInputs(node, values);
       if (gathered.value !== undefined) outputs[params.name] = gathered.value;
-      values.set(node.id, {});
+      setValues(node.id, {});
     }
     update(node.id, { status: 'succeeded', startedAt: now(), endedAt: now() });
   };
 
   // A pinned node does not run: its values are the plan's (only plans with pins take this path).
   const finishPinned = (node: PlanNode): void => {
-    values.set(node.id, node.pinned!);
+    setValues(node.id, node.pinned!);
     update(node.id, { status: 'succeeded', startedAt: now(), endedAt: now(), pinned: node.pinnedFrom ?? true });
   };
 
-  const startTask = (node: PlanNode): void => {
-    const retry = { ...node.activity.retry, initialInterval: node.activity.retry.initialInterval as Duration, maximumInterval: node.activity.retry.maximumInterval as Duration };
-    // Cheap nodes run as local activities (only plans that say so: older plans replay unchanged).
-    const activities = node.activity.local
-      ? proxyLocalActivities<NodeActivities>({
-          startToCloseTimeout: node.activity.startToCloseTimeout as Duration,
-          retry,
-          cancellationType: ActivityCancellationType.TRY_CANCEL,
-        })
-      : proxyActivities<NodeActivities>({
-          taskQueue: node.activity.taskQueue,
-          activityId: node.id,
-          startToCloseTimeout: node.activity.startToCloseTimeout as Duration,
-          heartbeatTimeout: node.activity.heartbeatTimeout as Duration | undefined,
-          retry,
-          cancellationType: ActivityCancellationType.TRY_CANCEL,
-        });
+  const skip = (node: PlanNode): void => {
+    skipped.add(node.id);
+    update(node.id, { status: 'skipped' });
+  };
+
+  const requestFor = (node: PlanNode): RunNodeRequest => ({
+    nodeId: node.id,
+    type: node.type,
+    version: node.version,
+    params: node.params,
+    inputs: gatherInputs(node, values),
+    // Only when the plan has one, so that activity inputs of older runs replay unchanged.
+    ...(plan.origin ? { origin: plan.origin } : {}),
+    ...(node.cache ? { cache: node.cache } : {}),
+    ...(plan.budget ? { budget: true as const } : {}),
+    ...(node.maxOutputTokens ? { maxOutputTokens: node.maxOutputTokens } : {}),
+  });
+
+  /** Runs `work` in the node's own cancellation scope and records it as running. */
+  const begin = (node: PlanNode, work: () => Promise<Outcome>, state: Partial<NodeState> = { status: 'running' }): void => {
     const scope = new CancellationScope();
-    const request: RunNodeRequest = {
-      nodeId: node.id,
-      type: node.type,
-      version: node.version,
-      params: node.params,
-      inputs: gatherInputs(node, values),
-      // Only when the plan has one, so that activity inputs of older runs replay unchanged.
-      ...(plan.origin ? { origin: plan.origin } : {}),
-      ...(node.cache ? { cache: node.cache } : {}),
-      ...(plan.budget ? { budget: true as const } : {}),
-      ...(node.maxOutputTokens ? { maxOutputTokens: node.maxOutputTokens } : {}),
-    };
-    const settled = scope
-      .run(() => activities.runNode(request))
-      .then(
-        (result): Settled => ({ nodeId: node.id, result }),
-        (error: unknown): Settled => ({ nodeId: node.id, error }),
-      );
+    const settled = scope.run(work).then(
+      (done): Settled => ({ nodeId: node.id, ...done }),
+      (error: unknown): Settled => ({ nodeId: node.id, error }),
+    );
     running.set(node.id, { scope, settled });
-    update(node.id, { status: 'running', startedAt: now() });
+    update(node.id, { ...state, startedAt: now() });
+  };
+
+  const startTask = (node: PlanNode): void => {
+    const request = requestFor(node);
+    begin(node, async () => ({ result: await callNode(node, request, node.id) }));
+  };
+
+  /** A mapped node: its items in this workflow when they are few, else batch by batch in child workflows. */
+  const startMapped = (node: PlanNode): void => {
+    const map = node.map!;
+    const request = requestFor(node);
+    const items = (request.inputs[map.port] as unknown[] | undefined) ?? [];
+    const total = items.length;
+    let done = 0;
+    let failed = 0;
+    const counted = (outcome: ItemOutcome) => {
+      done += 1;
+      if (!outcome.ok) failed += 1;
+      update(node.id, { items: { total, done, failed } });
+    };
+    begin(
+      node,
+      async () => {
+        let outcomes: ItemOutcome[];
+        if (total <= INLINE_ITEMS) outcomes = await runItems(node, request, items, 0, counted);
+        else {
+          // Batches one after another: each runs `concurrency` items at once, so the node's limit holds.
+          outcomes = [];
+          const { workflowId } = workflowInfo();
+          const batchRequest = { ...request, inputs: { ...request.inputs, [map.port]: undefined }, ...(plan.budget ? { ledgerWorkflowId: workflowId } : {}) };
+          for (let offset = 0; offset < total; offset += BATCH_ITEMS) {
+            const batch = await executeChild(runMapBatch, {
+              workflowId: `${workflowId}.${node.id}.${offset / BATCH_ITEMS + 1}`,
+              args: [{ node: { ...node, child: undefined }, request: batchRequest, items: items.slice(offset, offset + BATCH_ITEMS), offset }],
+            });
+            outcomes.push(...batch);
+            batch.forEach((outcome) => outcome && counted(outcome));
+            if (map.onItemError === 'fail' && firstFailure(batch)) break;
+          }
+        }
+        const failure = map.onItemError === 'fail' ? firstFailure(outcomes) : undefined;
+        if (failure) {
+          const { index, failure: f } = failure;
+          throw ApplicationFailure.create({
+            type: f.code ?? 'ITEM_FAILED',
+            message: `Item ${index + 1} of ${total}: ${f.message}`,
+            nonRetryable: true,
+            details: [{ attempt: f.attempt, details: { item: index, ...(f.details !== undefined ? { error: f.details } : {}) } }],
+          });
+        }
+        return { result: combineItems(map, outcomes) };
+      },
+      { status: 'running', items: { total, done: 0, failed: 0 } },
+    );
+  };
+
+  /** An approval: waits (durably, no worker busy) for the decideApproval update, or its timeout. */
+  const startApproval = (node: PlanNode): void => {
+    const params = node.params as { kind: string; instructions?: string; timeout?: string; onTimeout: 'approve' | 'reject'; onReject: 'fail' | 'skip' };
+    const value = gatherInputs(node, values).value;
+    waitingApprovals.set(node.id, { kind: params.kind });
+    const waitingUntil = params.timeout ? new Date(Date.now() + durationMs(params.timeout)).toISOString() : undefined;
+    begin(
+      node,
+      async () => {
+        // (condition without a timeout resolves to nothing: only the timed form answers whether it held.)
+        const decided = params.timeout ? await condition(() => decisions.has(node.id), params.timeout as Duration) : (await condition(() => decisions.has(node.id)), true);
+        waitingApprovals.delete(node.id);
+        const decision: ApprovalDecision = decided ? decisions.get(node.id)! : { nodeId: node.id, approve: params.onTimeout === 'approve' };
+        const approval = {
+          ...(params.instructions ? { instructions: params.instructions } : {}),
+          decision: decision.approve ? ('approved' as const) : ('rejected' as const),
+          ...(decision.value !== undefined ? { edited: true } : {}),
+          ...(decided ? {} : { timedOut: true }),
+          ...(decision.by ? { by: decision.by } : {}),
+          ...(decision.reason ? { reason: decision.reason } : {}),
+        };
+        if (decision.approve) return { result: { outputs: { value: decision.value ?? value }, attempt: 1 }, patch: { approval } };
+        if (params.onReject === 'skip') return { result: { outputs: {}, attempt: 1 }, patch: { approval } };
+        update(node.id, { approval });
+        const why = decided ? `rejected${decision.by ? ` by ${decision.by}` : ''}${decision.reason ? `: ${decision.reason}` : ''}` : `not decided within ${params.timeout}`;
+        throw ApplicationFailure.create({ type: decided ? 'APPROVAL_REJECTED' : 'APPROVAL_TIMED_OUT', message: `Approval ${why}.`, nonRetryable: true });
+      },
+      { status: 'waiting', approval: params.instructions ? { instructions: params.instructions } : {}, ...(waitingUntil ? { waitingUntil } : {}) },
+    );
+  };
+
+  /** A delay: a durable timer, then the value it received. */
+  const startDelay = (node: PlanNode): void => {
+    const params = node.params as { duration?: string; until?: string };
+    const value = gatherInputs(node, values).value;
+    const ms = params.duration ? durationMs(params.duration) : Math.max(0, Date.parse(params.until!) - Date.now());
+    begin(
+      node,
+      async () => {
+        if (ms > 0) await sleep(ms);
+        return { result: { outputs: { value }, attempt: 1 } };
+      },
+      { status: 'waiting', waitingUntil: new Date(Date.now() + ms).toISOString() },
+    );
+  };
+
+  /** A sub-pipeline: the saved version's plan as a child run of this workflow type. */
+  const startChild = (node: PlanNode): void => {
+    const child = node.child!;
+    const runId = `${workflowInfo().workflowId}.${node.id}`;
+    const childInputs = { ...child.defaults, ...gatherInputs(node, values) };
+    begin(
+      node,
+      async () => {
+        const result = await executeChild(runPipeline, { workflowId: runId, args: [{ plan: child.plan, inputs: childInputs }] });
+        return { result: { outputs: result.outputs, attempt: 1, ...(costOf(result) ? { usage: costOf(result) } : {}) } };
+      },
+      { status: 'running', child: { runId, pipelineId: child.pipelineId, version: child.version } },
+    );
+  };
+
+  const start = (node: PlanNode): void => {
+    if (node.map) startMapped(node);
+    else if (node.control === 'approval') startApproval(node);
+    else if (node.control === 'delay') startDelay(node);
+    else if (node.control === 'pipeline') startChild(node);
+    else startTask(node);
   };
 
   const stopOthers = async (status: 'cancelled'): Promise<void> => {
@@ -128,12 +279,15 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
     let progressed = true;
     while (progressed) {
       progressed = false;
-      for (const node of readyNodes(plan.nodes, started, values)) {
+      for (const node of readyNodes(plan.nodes, started, settledView)) {
         started.add(node.id);
         if (node.pinned) {
           finishPinned(node);
           progressed = true;
-        } else if (node.role === 'task') startTask(node);
+        } else if (skipped.size + control.size > 0 && isSkipped(node, settledView)) {
+          skip(node);
+          progressed = true;
+        } else if (node.role === 'task' || (node.role === 'control' && node.control !== 'merge')) start(node);
         else {
           finishInline(node);
           progressed = true;
@@ -146,13 +300,14 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
     running.delete(done.nodeId);
 
     if ('result' in done) {
-      values.set(done.nodeId, done.result.outputs);
+      setValues(done.nodeId, done.result.outputs);
       update(done.nodeId, {
         status: 'succeeded',
         attempt: done.result.attempt,
         endedAt: now(),
         // A cache hit charged nothing: its usage is what the run that made the entry spent, not reported again.
         ...(done.result.cached ? { cached: true } : done.result.usage ? { usage: done.result.usage } : {}),
+        ...done.patch,
       });
       continue;
     }
@@ -184,11 +339,16 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
   return { outputs, nodes: states, ...(budget ? { budget: budget.summary() } : {}) };
 }
 
-/** Digs the node's own message, code and attempt out of Temporal's ActivityFailure wrapper. */
-function describeFailure(error: unknown): { message: string; code?: string; attempt?: number; details?: unknown } {
-  const cause = (error as { cause?: unknown })?.cause ?? error;
-  const failure = cause as { message?: string; type?: string; details?: unknown[]; name?: string };
-  const detail = (failure.details?.[0] ?? {}) as { attempt?: number; details?: unknown };
-  const code = failure.type ?? (failure.name === 'TimeoutFailure' ? 'NODE_TIMED_OUT' : undefined);
-  return { message: failure.message ?? String(error), code, attempt: detail.attempt, ...(detail.details !== undefined ? { details: detail.details } : {}) };
+/** A duration as the pipeline file writes it ("500ms", "30s", "5m", "1h") in milliseconds. */
+function durationMs(duration: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(duration);
+  if (!match) throw ApplicationFailure.nonRetryable(`Not a duration: "${duration}".`, 'PARAMS_INVALID');
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(match[1]) * unit;
+}
+
+/** A child run's provider calls, reported on its `pipeline` node. */
+function costOf(result: RunPipelineResult): RunNodeResult['usage'] {
+  const usage = Object.values(result.nodes).flatMap((state) => state.usage ?? []);
+  return usage.length ? usage : undefined;
 }

@@ -49,8 +49,8 @@ export interface ExecutionSpec {
   local?: boolean;
 }
 
-/** What the engine runs inline in the workflow instead of as an activity. */
-export type NodeRole = 'task' | 'input' | 'output';
+/** How the engine runs a node: `task` as an activity; the others inline in the workflow (`control`: merge, approval, delay, sub-pipeline). */
+export type NodeRole = 'task' | 'input' | 'output' | 'control';
 
 /**
  * What a node reaches outside the blob store and providers. A node that reads the worker's disk must

@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 export const PIPELINE_FORMAT = 'tessera.pipeline/v1';
 
-const Duration = z
+export const Duration = z
   .string()
   .regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration such as "500ms", "30s", "5m" or "1h"')
   .describe('A duration: a number followed by ms, s, m or h.');
@@ -42,6 +42,14 @@ export const PipelineNodeSchema = z.strictObject({
   title: z.string().optional().describe('Label shown in the editor.'),
   params: z.record(z.string(), z.unknown()).optional().describe('Parameters, checked against the node type\'s params schema.'),
   options: NodeOptionsSchema.optional(),
+  map: z
+    .strictObject({
+      port: z.string().min(1).describe('The single-valued input the node runs once per item of: connect a list of that kind to it.'),
+      concurrency: z.number().int().min(1).max(100).optional().describe('Most items running at once (default 4).'),
+      onItemError: z.enum(['fail', 'continue']).optional().describe('"fail" (default): one failed item fails the node. "continue": the other items go on; the node\'s `itemErrors` output lists the failed ones.'),
+    })
+    .optional()
+    .describe('Run the node once per item of the list connected to `port`; its outputs become lists in item order (list outputs are concatenated).'),
   pinned: z
     .strictObject({
       outputs: z.record(z.string(), z.unknown()).describe('Values by output port, as a run produced them (media as blob references).'),

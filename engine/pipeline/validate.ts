@@ -16,6 +16,8 @@ import { findCycle } from './graph.ts';
 import { checkPipelineSize } from './size-check.ts';
 import { unknownParamKeys, knownParamKeys } from './param-keys.ts';
 import { didYouMean } from './suggest.ts';
+import { mappedInputKind, mappedInputs, mappedOutputs } from './map-ports.ts';
+import { subPipelinePorts, type SubPipelineSource } from './sub-pipelines.ts';
 
 /** A node after validation: its definition, parsed params and the ports those params give it. */
 export interface ResolvedNode {
@@ -24,6 +26,8 @@ export interface ResolvedNode {
   params: unknown;
   inputs: PortMap;
   outputs: PortMap;
+  /** `pipeline` nodes: the saved version they run, validated. */
+  child?: { id: string; version: number; valid: ValidPipeline };
 }
 
 export interface ResolvedEdge {
@@ -48,6 +52,10 @@ export interface ValidateOptions {
    * local CLI): no such check.
    */
   localFiles?: FilePolicy;
+  /** Saved pipelines that `pipeline` nodes may run (engine/pipeline/sub-pipelines.ts); without it they are refused. */
+  subPipelines?: SubPipelineSource;
+  /** The saved pipelines being validated around this one, outermost first (to refuse cycles). */
+  within?: string[];
 }
 
 /** Validates pipeline text (the content of a file or request body). */
@@ -113,6 +121,8 @@ function validateGraph(pipeline: Pipeline, registry: NodeRegistry, options: Vali
     }
     seen.add(node.id);
     const resolved = resolveNode(node, registry, errors);
+    if (resolved && node.map && !applyMap(resolved, errors)) continue;
+    if (resolved && resolved.definition.type === 'pipeline' && resolved.definition.role === 'control' && !resolveChild(resolved, registry, options, errors)) continue;
     if (resolved) nodes.set(node.id, resolved);
   }
 
@@ -181,6 +191,57 @@ function resolveNode(node: PipelineNode, registry: NodeRegistry, errors: CodedEr
     inputs: definition.inputsFor(params.data),
     outputs: definition.outputsFor(params.data),
   };
+}
+
+/** A mapped node's ports (engine/pipeline/map-ports.ts); false (with MAP_INVALID) when it cannot be mapped. */
+function applyMap(resolved: ResolvedNode, errors: CodedError[]): boolean {
+  const { node, definition } = resolved;
+  const map = node.map!;
+  const problem = (message: string) => {
+    errors.push(codedError('MAP_INVALID', `Node "${node.id}" (${node.type}) cannot be mapped over "${map.port}": ${message}.`, { nodeId: node.id, port: map.port }));
+    return false;
+  };
+  if (definition.role !== 'task') return problem(`only task nodes run once per item, and this is a${definition.role === 'input' ? 'n' : ''} ${definition.role} node`);
+  if (!Object.hasOwn(resolved.inputs, map.port)) return problem(`it has no such input (inputs: ${Object.keys(resolved.inputs).join(', ') || 'none'})`);
+  const kind = mappedInputKind(resolved.inputs[map.port].kind);
+  if (!kind.ok) return problem(kind.reason);
+  if (map.onItemError === 'continue' && Object.hasOwn(resolved.outputs, 'itemErrors')) return problem('it already has an output named "itemErrors"');
+  resolved.inputs = mappedInputs(resolved.inputs, map);
+  resolved.outputs = mappedOutputs(resolved.outputs, map) as PortMap;
+  return true;
+}
+
+/** A `pipeline` node's saved version, validated, and the ports it gives the node; false when it cannot run. */
+function resolveChild(resolved: ResolvedNode, registry: NodeRegistry, options: ValidateOptions, errors: CodedError[]): boolean {
+  const nodeId = resolved.node.id;
+  const { pipeline: id, version } = resolved.params as { pipeline: string; version?: number };
+  const saved = options.subPipelines?.get(id, version);
+  if (!saved) {
+    const which = version === undefined ? `pipeline "${id}"` : `version ${version} of pipeline "${id}"`;
+    errors.push(codedError('SUB_PIPELINE_NOT_FOUND', `Node "${nodeId}" runs ${which}, which is not saved${options.subPipelines ? '' : ' (sub-pipelines run from saved pipelines: save it, then run through the API or `tessera run`)'}.`, { nodeId }));
+    return false;
+  }
+  const within = options.within ?? [];
+  if (within.includes(saved.id)) {
+    const cycle = [...within.slice(within.indexOf(saved.id)), saved.id];
+    errors.push(codedError('PIPELINE_CYCLE', `Node "${nodeId}" runs pipeline "${saved.id}", which runs itself: ${cycle.join(' -> ')}.`, { nodeId, details: { cycle } }));
+    return false;
+  }
+  const child = validatePipeline(saved.document, registry, { ...options, within: [...within, saved.id] });
+  if (!child.ok) {
+    const cycle = child.errors.find((e) => e.code === 'PIPELINE_CYCLE');
+    if (cycle) {
+      errors.push(codedError('PIPELINE_CYCLE', cycle.message, { nodeId, details: cycle.details }));
+      return false;
+    }
+    errors.push(codedError('SUB_PIPELINE_INVALID', `Node "${nodeId}": version ${saved.version} of pipeline "${saved.id}" is not valid: ${child.errors[0].message}`, { nodeId, details: { errors: child.errors } }));
+    return false;
+  }
+  const ports = subPipelinePorts(child.value);
+  resolved.inputs = ports.inputs;
+  resolved.outputs = ports.outputs;
+  resolved.child = { id: saved.id, version: saved.version, valid: child.value };
+  return true;
 }
 
 function checkUniqueNames(

@@ -10,6 +10,7 @@ import type { Usage } from '../providers/types.ts';
 import { isListKind } from '../ports.ts';
 import { neededNodeIds } from '../pipeline/needed-nodes.ts';
 import { nodeCacheUse, type CacheMode, type NodeCacheUse } from '../cache/cache-policy.ts';
+import { concatenatedPorts, DEFAULT_MAP_CONCURRENCY } from '../pipeline/map-ports.ts';
 import type { BudgetSummary } from '../../workflows/budget-ledger.ts';
 
 export interface PlanSource {
@@ -24,6 +25,22 @@ export interface PlanInput {
   /** List inputs concatenate all their sources; single inputs take the one source. */
   list: boolean;
   sources: PlanSource[];
+  /** The node runs without it (absent in plans made before branches: there, nothing is ever skipped). */
+  optional?: true;
+}
+
+/** Flow nodes the workflow runs itself (and `branch`, a local activity whose untaken output skips what follows). */
+export type ControlKind = 'branch' | 'merge' | 'approval' | 'delay' | 'pipeline';
+
+/** A node run once per item of the list on `port` (the file's `map`). */
+export interface PlanMap {
+  port: string;
+  concurrency: number;
+  onItemError: 'fail' | 'continue';
+  /** The node's own output ports (each becomes a list). */
+  outputs: string[];
+  /** Outputs whose per-item values are lists: concatenated across items instead of listed. */
+  concat: string[];
 }
 
 export interface PlanActivityOptions {
@@ -51,6 +68,10 @@ export interface PlanNode {
   pinned?: Record<string, unknown>;
   /** Where pinned values came from, when from an earlier run (a partial run, or a pin taken from a run). */
   pinnedFrom?: { runId: string; nodeId: string };
+  control?: ControlKind;
+  map?: PlanMap;
+  /** `pipeline` nodes: the saved version's own plan, frozen into this one, and its inputs' defaults. */
+  child?: { pipelineId: string; version: number; plan: RunPlan; defaults: Record<string, unknown> };
 }
 
 export interface RunPlan {
@@ -71,7 +92,20 @@ export interface RunPipelineInput {
   inputs: Record<string, unknown>;
 }
 
-export type NodeStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** `waiting`: an approval waits for a person, or a delay for its time. `skipped`: on a branch's path not taken. */
+export type NodeStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+
+export interface ApprovalState {
+  instructions?: string;
+  /** Set once decided. */
+  decision?: 'approved' | 'rejected';
+  /** The reviewer replaced the value. */
+  edited?: boolean;
+  /** The decision was the node's `onTimeout`. */
+  timedOut?: boolean;
+  by?: string;
+  reason?: string;
+}
 
 export interface NodeState {
   status: NodeStatus;
@@ -84,6 +118,13 @@ export interface NodeState {
   startedAt?: string;
   endedAt?: string;
   error?: { message: string; code?: string; details?: unknown };
+  /** Mapped nodes: how many items there are, have finished, and failed. */
+  items?: { total: number; done: number; failed: number };
+  /** `pipeline` nodes: the child run (its workflow id) and the saved version it runs. */
+  child?: { runId: string; pipelineId: string; version: number };
+  /** Waiting nodes: when a delay ends, or an approval times out. */
+  waitingUntil?: string;
+  approval?: ApprovalState;
 }
 
 export interface RunPipelineResult {
@@ -134,6 +175,10 @@ export interface RunNodeRequest {
   budget?: true;
   /** The node's limit on output tokens per provider call. */
   maxOutputTokens?: number;
+  /** Mapped nodes: which item this is (0-based); the node's progress is counted in items, not reported by each. */
+  item?: number;
+  /** Items run by a batch workflow: the run's workflow, which keeps the budget (absent: the calling workflow). */
+  ledgerWorkflowId?: string;
 }
 
 export interface RunNodeResult {
@@ -174,6 +219,24 @@ export function scopePipeline(valid: ValidPipeline, to?: string): ValidPipeline 
   };
 }
 
+const CONTROL_TYPES = new Set<ControlKind>(['merge', 'approval', 'delay', 'pipeline']);
+
+/** The flow kind of a built-in flow node; undefined for every other node. */
+function controlKind(type: string, role: NodeRole): ControlKind | undefined {
+  if (type === 'branch' && role === 'task') return 'branch';
+  return role === 'control' && CONTROL_TYPES.has(type as ControlKind) ? (type as ControlKind) : undefined;
+}
+
+/** A pipeline's input defaults by input name (a sub-pipeline's child gets them when the parent sends nothing). */
+function inputDefaults(valid: ValidPipeline): Record<string, unknown> {
+  const defaults: Record<string, unknown> = {};
+  for (const resolved of valid.nodes.values()) {
+    const params = resolved.params as { name: string; default?: unknown };
+    if (resolved.definition.role === 'input' && params.default !== undefined) defaults[params.name] = params.default;
+  }
+  return defaults;
+}
+
 /** `origin`: 'api' for runs the API starts (runs, webhooks, schedules), 'cli' only for the local `tessera run`. */
 /**
  * `cacheMode`: the run's use of the output cache. `to`: run only this node and what it needs (a "run to
@@ -192,7 +255,9 @@ export function compilePlan(full: ValidPipeline, baseQueue: string, origin?: Run
       sources: valid.edges
         .filter((e) => e.to.nodeId === id && e.to.port === port)
         .map((e) => ({ nodeId: e.from.nodeId, port: e.from.port, mode: e.mode })),
+      ...(spec.required === false ? { optional: true as const } : {}),
     }));
+    const control = controlKind(definition.type, definition.role);
     const heartbeatTimeout = options.heartbeatTimeout ?? execution.heartbeatTimeout;
     const cache = definition.role === 'task'
       ? nodeCacheUse({ cacheable: execution.cacheable, usesProviders: !!definition.access.providers, pipelineCache: valid.pipeline.cache, nodeCache: options.cache }, cacheMode)
@@ -220,6 +285,21 @@ export function compilePlan(full: ValidPipeline, baseQueue: string, origin?: Run
       ...(cache ? { cache } : {}),
       ...(options.maxOutputTokens ? { maxOutputTokens: options.maxOutputTokens } : {}),
       ...(node.pinned ? { pinned: node.pinned.outputs, ...(node.pinned.from ? { pinnedFrom: node.pinned.from } : {}) } : {}),
+      ...(control ? { control } : {}),
+      ...(node.map ? { map: {
+        port: node.map.port,
+        concurrency: node.map.concurrency ?? DEFAULT_MAP_CONCURRENCY,
+        onItemError: node.map.onItemError ?? 'fail',
+        outputs: Object.keys(definition.outputsFor(resolved.params)),
+        concat: concatenatedPorts(definition.outputsFor(resolved.params)),
+      } } : {}),
+      ...(resolved.child ? { child: {
+        pipelineId: resolved.child.id,
+        version: resolved.child.version,
+        // The child runs with the parent's cache mode and origin; its own budget (if any) applies to it.
+        plan: compilePlan(resolved.child.valid, baseQueue, origin, cacheMode),
+        defaults: inputDefaults(resolved.child.valid),
+      } } : {}),
     });
     // A pinned node reads nothing: its sources need not have run.
     if (node.pinned) nodes.at(-1)!.inputs = [];

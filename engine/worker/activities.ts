@@ -93,7 +93,11 @@ export function createActivities(deps: ActivityDeps): NodeActivities {
           nodeId: request.nodeId,
           attempt,
           maxOutputTokens: request.maxOutputTokens,
-          ledger: request.budget && workflowExecution ? workflowLedger(activity.client, workflowExecution.workflowId, workflowExecution.runId) : undefined,
+          ledger: request.budget && workflowExecution
+            ? request.ledgerWorkflowId
+              ? workflowLedger(activity.client, request.ledgerWorkflowId)
+              : workflowLedger(activity.client, workflowExecution.workflowId, workflowExecution.runId)
+            : undefined,
           log,
         }),
         vectors: deps.vectors,
@@ -104,7 +108,8 @@ export function createActivities(deps: ActivityDeps): NodeActivities {
         recordUsage: (u) => usage.push(u),
         progress: (fraction, message) => {
           activity.heartbeat({ fraction, message });
-          deps.onProgress?.({ runId, nodeId: request.nodeId, fraction, message });
+          // A mapped node's progress is its items done (the workflow counts them), not one item's own.
+          if (request.item === undefined) deps.onProgress?.({ runId, nodeId: request.nodeId, fraction, message });
         },
       };
 

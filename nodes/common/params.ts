@@ -24,3 +24,6 @@ export function resolveModel(provider: string, model: string | undefined, fallba
 export const temperatureParam = z.number().min(0).max(2).optional().describe('Sampling temperature.');
 export const maxTokensParam = z.number().int().min(1).max(100_000).optional().describe('Most tokens to generate.');
 export const detailParam = z.enum(['low', 'high', 'auto']).default('auto').describe('Image detail the vision model looks at.');
+
+/** A duration as the pipeline file writes them ("500ms", "30s", "5m", "1h"). */
+export { Duration } from '../../engine/pipeline/schema.ts';

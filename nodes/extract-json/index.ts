@@ -4,7 +4,7 @@ import type { ChatMessage, ContentPart } from '../../engine/providers/types.ts';
 import { imageForProvider } from '../common/media.ts';
 import { detailParam, maxTokensParam, modelParam, providerParam, temperatureParam, resolveModel } from '../common/params.ts';
 import { PRESETS } from './presets.ts';
-import { compileSchema, schemaErrors } from './schema-check.ts';
+import { compileSchema, schemaErrors } from '../common/schema-check.ts';
 
 /**
  * Text (and optional images) in, a value valid against a JSON Schema out. OpenAI uses strict structured

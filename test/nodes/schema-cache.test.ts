@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { compiledSchemaCount, compileSchema, schemaErrors } from '../../nodes/extract-json/schema-check.ts';
+import { compiledSchemaCount, compileSchema, schemaErrors } from '../../nodes/common/schema-check.ts';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;

@@ -18,6 +18,7 @@ import { createWorker } from '../../engine/worker/create-worker.ts';
 import type { ProgressEvent } from '../../engine/worker/activities.ts';
 import type { FilePolicy, RunOrigin } from '../../engine/files/policy.ts';
 import type { Providers } from '../../engine/providers/types.ts';
+import type { SubPipelineSource } from '../../engine/pipeline/sub-pipelines.ts';
 import { ensureTemporalRuntime } from '../../engine/worker/runtime.ts';
 import { createRegistry } from '../../nodes/index.ts';
 import { SqliteVectorStore } from '../../engine/vector/sqlite-store.ts';
@@ -57,9 +58,10 @@ export interface TemporalEnv {
   taskQueue: string;
   /** `blobs`: a blob store other than the env's (a worker with a data folder of its own). */
   startWorker(options?: { files?: FilePolicy; providers?: Providers; blobs?: FsBlobStore }): Promise<{ worker: Worker; running: Promise<void> }>;
-  validate(doc: unknown): ValidPipeline;
+  /** `subPipelines`: the saved pipelines `pipeline` nodes may run. */
+  validate(doc: unknown, subPipelines?: SubPipelineSource): ValidPipeline;
   /** Starts a run as the local CLI would (origin 'cli') unless another origin is given. */
-  start(doc: unknown, inputs?: Record<string, unknown>, origin?: RunOrigin): ReturnType<typeof startRun>;
+  start(doc: unknown, inputs?: Record<string, unknown>, origin?: RunOrigin, subPipelines?: SubPipelineSource): ReturnType<typeof startRun>;
   close(): Promise<void>;
 }
 
@@ -76,8 +78,8 @@ export async function createTemporalEnv(): Promise<TemporalEnv> {
   const taskQueue = `test-${path.basename(dir)}`;
   const workers: { worker: Worker; running: Promise<void> }[] = [];
 
-  const validate = (doc: unknown): ValidPipeline => {
-    const result = validatePipeline(doc, registry);
+  const validate = (doc: unknown, subPipelines?: SubPipelineSource): ValidPipeline => {
+    const result = validatePipeline(doc, registry, subPipelines ? { subPipelines } : {});
     if (!result.ok) throw new Error(`invalid test pipeline: ${JSON.stringify(result.errors)}`);
     return result.value;
   };
@@ -96,8 +98,8 @@ export async function createTemporalEnv(): Promise<TemporalEnv> {
       workers.push(entry);
       return entry;
     },
-    start(doc, inputs = {}, origin: RunOrigin = 'cli') {
-      return startRun(client, validate(doc), inputs, { taskQueue, origin, blobs });
+    start(doc, inputs = {}, origin: RunOrigin = 'cli', subPipelines?: SubPipelineSource) {
+      return startRun(client, validate(doc, subPipelines), inputs, { taskQueue, origin, blobs });
     },
     async close() {
       for (const { worker, running } of workers) {

@@ -195,7 +195,7 @@ export class TesseraClient {
   }
 
   /** The ports of nodes for their params (ports that depend on params: an input's kind, placeholders). */
-  async nodePorts(nodes: { id: string; type: string; version?: number; params?: Record<string, unknown> }[]): Promise<Record<string, NodePorts>> {
+  async nodePorts(nodes: { id: string; type: string; version?: number; params?: Record<string, unknown>; map?: { port: string; concurrency?: number; onItemError?: 'fail' | 'continue' } }[]): Promise<Record<string, NodePorts>> {
     return (await this.json<{ items: Record<string, NodePorts> }>('POST', '/node-types/ports', { nodes })).items;
   }
 

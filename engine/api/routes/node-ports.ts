@@ -9,13 +9,20 @@ import { z } from 'zod';
 import type { PortMap } from '../../node-sdk/define-node.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ErrorBody } from '../error-body.ts';
+import { mappedInputs, mappedOutputs } from '../../pipeline/map-ports.ts';
 
 const PortSpecSchema = z.object({ kind: z.string(), required: z.boolean().optional(), description: z.string().optional() });
 const PortMapSchema = z.record(z.string(), PortSpecSchema);
 
 export const NodePortsBody = z.object({
   nodes: z
-    .array(z.object({ id: z.string().max(64), type: z.string().max(200), version: z.number().int().min(1).optional(), params: z.record(z.string(), z.unknown()).optional() }))
+    .array(z.object({
+      id: z.string().max(64),
+      type: z.string().max(200),
+      version: z.number().int().min(1).optional(),
+      params: z.record(z.string(), z.unknown()).optional(),
+      map: z.object({ port: z.string(), concurrency: z.number().optional(), onItemError: z.enum(['fail', 'continue']).optional() }).optional().describe('A mapped node: its ports as mapped (lists).'),
+    }))
     .max(1000),
 });
 
@@ -49,7 +56,10 @@ export function nodePortsRoutes(app: FastifyInstance, deps: ApiDeps): void {
         const parsed = definition.params.safeParse(node.params ?? {});
         try {
           const params = parsed.success ? parsed.data : (node.params ?? {});
-          items[node.id] = { inputs: typed(definition.inputsFor(params)), outputs: typed(definition.outputsFor(params)) };
+          items[node.id] = {
+            inputs: typed(mappedInputs(definition.inputsFor(params), node.map)),
+            outputs: typed(mappedOutputs(definition.outputsFor(params), node.map) as PortMap),
+          };
         } catch (err) {
           items[node.id] = { error: (err as Error).message };
         }
