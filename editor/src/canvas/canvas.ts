@@ -203,8 +203,9 @@ export class Canvas {
       await this.area.update('node', id);
     }
     for (const c of this.editor.getConnections()) {
-      if (!changed.has(c.source)) continue;
-      const arrived = states?.[c.source]?.status === 'succeeded';
+      if (!changed.has(c.source) && !changed.has(c.target)) continue;
+      // A branch succeeds with one output: the edges into what it skipped carried nothing.
+      const arrived = states?.[c.source]?.status === 'succeeded' && states[c.target]?.status !== 'skipped';
       if (c.arrived === arrived) continue;
       c.arrived = arrived;
       await this.area.update('connection', c.id);
