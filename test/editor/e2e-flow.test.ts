@@ -259,3 +259,44 @@ test('(b) map a node with the mouse, run: skipped branch, "3 / 3", approve an ed
   assert.equal(run.nodes.low.status, 'skipped');
   await page.close();
 });
+
+test('(c) a pipeline node in a run links its child run, and the child run links back to its parent', async () => {
+  const parent: Pipeline = {
+    format: 'tessera.pipeline/v1',
+    name: 'flow-parent',
+    nodes: [
+      { id: 'name', type: 'input', params: { name: 'name', kind: 'text', default: 'Ada' }, position: { x: 20, y: 60 } },
+      { id: 'sub', type: 'pipeline', params: { pipeline: childId }, position: { x: 300, y: 60 } },
+      { id: 'out', type: 'output', params: { name: 'greeting' }, position: { x: 580, y: 60 } },
+    ],
+    edges: [{ from: 'name.value', to: 'sub.who' }, { from: 'sub.greeting', to: 'out.value' }],
+  };
+  const parentId = (await api.createPipeline(parent)).pipeline.id;
+  const page = await browser.newPage();
+  const editor = new EditorPage(page, server.url);
+  await editor.open(`/pipelines/${encodeURIComponent(parentId)}`);
+  await editor.fixView();
+  await page.locator('[data-testid=tab-run]').click();
+  await page.locator('[data-testid=run]').click();
+  await page.waitForURL(/\/runs\/[^/]+$/, { timeout: 30_000 });
+  const runId = decodeURIComponent(page.url().split('/runs/')[1]);
+  await waitFor(page, '[data-testid=run-status][data-status=succeeded]', 'parent-succeeded');
+  await page.locator('[data-testid=run-output-greeting]').filter({ hasText: 'Hello Ada' }).waitFor();
+  const link = page.locator('[data-node-id="sub"] [data-testid=open-child-run]');
+  await link.waitFor();
+  assert.equal(await link.getAttribute('href'), `/pipelines/${encodeURIComponent(childId)}/runs/${encodeURIComponent(`${runId}.sub`)}`);
+  await shot(page, 'c1-parent-run');
+
+  // The child run on its own pipeline's canvas, as History opens runs.
+  await link.click();
+  await page.waitForURL((url) => url.pathname === `/pipelines/${encodeURIComponent(childId)}/runs/${encodeURIComponent(`${runId}.sub`)}`);
+  await page.waitForFunction(() => 'tesseraEditor' in window);
+  await waitFor(page, '[data-testid=run-status][data-status=succeeded]', 'child-succeeded');
+  await waitFor(page, '[data-node-id="hello"][data-run-status=succeeded]', 'child-node', 10_000);
+  await page.locator('[data-testid=parent-run]').filter({ hasText: runId }).waitFor();
+  await shot(page, 'c2-child-run');
+  await page.locator('[data-testid=open-parent-run]').click();
+  await page.waitForURL((url) => url.pathname === `/pipelines/${encodeURIComponent(parentId)}/runs/${encodeURIComponent(runId)}`);
+  await page.locator('[data-node-id="sub"][data-run-status=succeeded]').waitFor();
+  await page.close();
+});
