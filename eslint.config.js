@@ -43,13 +43,13 @@ export default tseslint.config(
   },
   {
     // The editor bundle runs in browsers: only pure engine modules (ports, the pipeline schema, the needed-nodes
-    // rule, schedule intervals, error codes, the typed API client) as values; anything else as types only.
+    // rule, a mapped node's ports, schedule intervals, error codes, the typed API client) as values; anything else as types only.
     files: ['editor/src/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': restricted({
-        regex: 'engine/(?!ports\\.ts$|pipeline/schema\\.ts$|pipeline/needed-nodes\\.ts$|api/schedules/interval\\.ts$|errors\\.ts$|api/client/client\\.ts$)',
+        regex: 'engine/(?!ports\\.ts$|pipeline/schema\\.ts$|pipeline/needed-nodes\\.ts$|pipeline/map-ports\\.ts$|api/schedules/interval\\.ts$|errors\\.ts$|api/client/client\\.ts$)',
         allowTypeImports: true,
-        message: 'The editor may import only pure engine modules (ports, pipeline schema, needed nodes, schedule intervals, errors, API client) as values.',
+        message: 'The editor may import only pure engine modules (ports, pipeline schema, needed nodes, map ports, schedule intervals, errors, API client) as values.',
       }).map((v, i) => (i === 1 ? { patterns: v.patterns.filter((p) => p !== noEditor) } : v)),
     },
   },
