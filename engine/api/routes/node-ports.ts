@@ -10,6 +10,9 @@ import type { PortMap } from '../../node-sdk/define-node.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ErrorBody } from '../error-body.ts';
 import { mappedInputs, mappedOutputs } from '../../pipeline/map-ports.ts';
+import { subPipelinePorts } from '../../pipeline/sub-pipelines.ts';
+import { validatePipeline } from '../../pipeline/validate.ts';
+import { apiValidateOptions, savedVersions } from '../pipelines/api-validate.ts';
 
 const PortSpecSchema = z.object({ kind: z.string(), required: z.boolean().optional(), description: z.string().optional() });
 const PortMapSchema = z.record(z.string(), PortSpecSchema);
@@ -33,6 +36,19 @@ const NodePortsAnswer = z.object({
   ),
 });
 
+/** A sub-pipeline node's ports: the saved version's input and output nodes (engine/pipeline/sub-pipelines.ts). */
+async function childPorts(deps: ApiDeps, params: Record<string, unknown>): Promise<{ inputs: PortMap; outputs: PortMap } | { error: string }> {
+  const id = typeof params.pipeline === 'string' ? params.pipeline : undefined;
+  if (!id) return { inputs: {}, outputs: {} }; // not chosen yet
+  const version = typeof params.version === 'number' ? params.version : undefined;
+  const saved = await savedVersions(deps.store)(id, version);
+  if (!saved) return { error: `No saved pipeline "${id}"${version ? ` version ${version}` : ''}.` };
+  const child = validatePipeline(saved.document, deps.registry, await apiValidateOptions(deps, saved.document, saved.id));
+  if (!child.ok) return { error: `Pipeline "${id}" version ${saved.version} is not valid: ${child.errors[0].message}` };
+  const ports = subPipelinePorts(child.value);
+  return { inputs: typed(ports.inputs), outputs: typed(ports.outputs) };
+}
+
 export function nodePortsRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.withTypeProvider<ZodTypeProvider>().post(
     '/node-types/ports',
@@ -50,6 +66,10 @@ export function nodePortsRoutes(app: FastifyInstance, deps: ApiDeps): void {
         const definition = deps.registry.get(node.type, node.version);
         if (!definition) {
           items[node.id] = { error: `No node type "${node.type}"${node.version ? ` version ${node.version}` : ''}.` };
+          continue;
+        }
+        if (definition.type === 'pipeline' && definition.role === 'control') {
+          items[node.id] = await childPorts(deps, node.params ?? {});
           continue;
         }
         // Port functions expect parsed params; defaults fill what the form has not set yet.
