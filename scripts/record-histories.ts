@@ -25,8 +25,9 @@ try {
   // Budgeted pipelines call the in-process priced provider (slow enough for parallel calls to overlap).
   await env.startWorker({ providers: pricedProviders({ delayMs: 500 }) });
   mkdirSync(folder, { recursive: true });
-  for (const { name, doc, inputs, fails } of recordedPipelines) {
-    const handle = await env.start(doc, inputs);
+  for (const { name, doc, inputs, fails, subPipelines, during } of recordedPipelines) {
+    const handle = await env.start(doc, inputs, 'cli', subPipelines);
+    await during?.(handle);
     await handle.result().then(
       () => fails && console.warn(`${name}: expected a failure`),
       (err) => !fails && console.warn(`${name}: unexpected failure ${err}`),

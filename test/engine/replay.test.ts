@@ -26,6 +26,15 @@ for (const { revision, file } of histories) {
   test(`history ${revision}/${file} replays against the current workflow`, async () => {
     ensureTemporalRuntime();
     const history = JSON.parse(readFileSync(new URL(`${revision}/${file}`, root), 'utf8'));
-    await Worker.runReplayHistory({ workflowBundle: await loadWorkflowBundle(BUNDLE_CACHE), replayName: `${revision}/${file}` }, history);
+    await Worker.runReplayHistory({ workflowBundle: await loadWorkflowBundle(BUNDLE_CACHE), replayName: `${revision}/${file}` }, history, recordedWorkflowId(history));
   });
+}
+
+/**
+ * The run's own workflow id, for histories that start child workflows (whose ids are "<run id>.<node>...");
+ * replay otherwise uses a made-up id, which is all other histories need.
+ */
+function recordedWorkflowId(history: { events?: { startChildWorkflowExecutionInitiatedEventAttributes?: { workflowId?: string } }[] }): string | undefined {
+  const childId = history.events?.find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+  return childId?.split('.')[0];
 }

@@ -1,7 +1,33 @@
 /** Pipelines whose histories are recorded as replay fixtures (see scripts/record-histories.ts). */
+import type { WorkflowHandle } from '@temporalio/client';
+import type { SubPipelineSource } from '../../engine/pipeline/sub-pipelines.ts';
+import { nodeStatusQuery } from '../../engine/run/start.ts';
+import { decideApprovalUpdate } from '../../workflows/contract.ts';
 import { pipeline } from './temporal-env.ts';
+import { waitFor } from './wait-for.ts';
 
-export const recordedPipelines: { name: string; doc: unknown; inputs: Record<string, unknown>; fails?: boolean }[] = [
+export interface RecordedPipeline {
+  name: string;
+  doc: unknown;
+  inputs: Record<string, unknown>;
+  fails?: boolean;
+  /** Saved pipelines its `pipeline` nodes run. */
+  subPipelines?: SubPipelineSource;
+  /** What the recorder does while the run goes (an approval's decision). */
+  during?: (handle: WorkflowHandle) => Promise<void>;
+}
+
+const shout = pipeline(
+  'shout',
+  [
+    { id: 'text', type: 'input', params: { name: 'text', kind: 'text' } },
+    { id: 'up', type: 'text-template', params: { template: '{{text}}!' } },
+    { id: 'loud', type: 'output', params: { name: 'loud' } },
+  ],
+  ['text.value->up.text', 'up.text->loud.value'],
+);
+
+export const recordedPipelines: RecordedPipeline[] = [
   {
     name: 'diamond',
     doc: pipeline(
@@ -104,5 +130,89 @@ export const recordedPipelines: { name: string; doc: unknown; inputs: Record<str
       return doc;
     })(),
     inputs: {},
+  },
+  {
+    // Control flow: a small map (in the run's workflow) and a failed item let through.
+    name: 'map-inline',
+    doc: pipeline(
+      'map-inline',
+      [
+        { id: 'texts', type: 'input', params: { name: 'texts', kind: 'text[]' } },
+        { id: 'records', type: 'input', params: { name: 'records', kind: 'json[]' } },
+        { id: 'each', type: 'test-sleep', params: { ms: 50 }, map: { port: 'in', concurrency: 2 } },
+        { id: 'pick', type: 'json-pick', params: { path: 'name' }, map: { port: 'json', onItemError: 'continue' } },
+        { id: 'o1', type: 'output', params: { name: 'texts' } },
+        { id: 'o2', type: 'output', params: { name: 'names' } },
+        { id: 'o3', type: 'output', params: { name: 'errors' } },
+      ],
+      ['texts.value->each.in', 'records.value->pick.json', 'each.out->o1.value', 'pick.text->o2.value', 'pick.itemErrors->o3.value'],
+    ),
+    inputs: { texts: ['a', 'b', 'c'], records: [{ name: 'x' }, {}, { name: 'z' }] },
+  },
+  {
+    // A map past the inline limit: its items run in a runMapBatch child workflow.
+    name: 'map-batched',
+    doc: pipeline(
+      'map-batched',
+      [
+        { id: 'records', type: 'input', params: { name: 'records', kind: 'json[]' } },
+        { id: 'pick', type: 'json-pick', params: { path: 'n' }, map: { port: 'json', concurrency: 20 } },
+        { id: 'out', type: 'output', params: { name: 'texts' } },
+      ],
+      ['records.value->pick.json', 'pick.text->out.value'],
+    ),
+    inputs: { records: Array.from({ length: 210 }, (_, n) => ({ n })) },
+  },
+  {
+    name: 'branch-merge-delay',
+    doc: pipeline(
+      'branch-merge-delay',
+      [
+        { id: 'doc', type: 'input', params: { name: 'doc', kind: 'json' } },
+        { id: 'check', type: 'branch', params: { path: 'score', op: 'greater', value: 0.5 } },
+        { id: 'yes', type: 'json-pick', params: { path: 'name' } },
+        { id: 'no', type: 'json-pick', params: { path: 'name' } },
+        { id: 'wait', type: 'delay', params: { kind: 'text', duration: '200ms' } },
+        { id: 'either', type: 'merge', params: { kind: 'text' } },
+        { id: 'out', type: 'output', params: { name: 'name' } },
+        { id: 'skipped', type: 'output', params: { name: 'low' } },
+      ],
+      ['doc.value->check.value', 'check.then->yes.json', 'check.else->no.json', 'yes.text->wait.value', 'wait.value->either.a', 'no.text->either.b', 'either.value->out.value', 'no.text->skipped.value'],
+    ),
+    inputs: { doc: { name: 'Ada', score: 0.9 } },
+  },
+  {
+    // An approval decided with an edited value through the update, and one that times out.
+    name: 'approvals',
+    doc: pipeline(
+      'approvals',
+      [
+        { id: 'draft', type: 'input', params: { name: 'draft', kind: 'json' } },
+        { id: 'review', type: 'approval', params: { instructions: 'check' } },
+        { id: 'late', type: 'approval', params: { timeout: '300ms', onTimeout: 'approve' } },
+        { id: 'o1', type: 'output', params: { name: 'reviewed' } },
+        { id: 'o2', type: 'output', params: { name: 'late' } },
+      ],
+      ['draft.value->review.value', 'draft.value->late.value', 'review.value->o1.value', 'late.value->o2.value'],
+    ),
+    inputs: { draft: { name: 'Ada' } },
+    during: async (handle) => {
+      await waitFor(async () => (await handle.query(nodeStatusQuery)).review?.status === 'waiting', { what: 'the approval to wait' });
+      await handle.executeUpdate(decideApprovalUpdate, { args: [{ nodeId: 'review', approve: true, value: { name: 'Ada L.' }, by: 'recorder' }] });
+    },
+  },
+  {
+    name: 'sub-pipeline',
+    doc: pipeline(
+      'sub-pipeline',
+      [
+        { id: 'name', type: 'input', params: { name: 'name', kind: 'text' } },
+        { id: 'sub', type: 'pipeline', params: { pipeline: 'shout', version: 1 } },
+        { id: 'out', type: 'output', params: { name: 'result' } },
+      ],
+      ['name.value->sub.text', 'sub.loud->out.value'],
+    ),
+    inputs: { name: 'hey' },
+    subPipelines: { get: (id) => (id === 'shout' ? { id, version: 1, document: shout } : undefined) },
   },
 ];
