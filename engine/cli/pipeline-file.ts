@@ -10,7 +10,9 @@ import type { Settings } from '../config.ts';
 import { dataPaths } from '../config.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
 import { loadPipelineFile } from '../pipeline/load.ts';
-import { loadSubPipelines, pipelineRefs, type SubPipelineSource } from '../pipeline/sub-pipelines.ts';
+import { loadSubPipelines, pipelineRefs, type LoadSaved, type SubPipelineSource } from '../pipeline/sub-pipelines.ts';
+import { firstOf, pipelinesInFolder } from '../pipeline/folder-pipelines.ts';
+import path from 'node:path';
 import { validatePipelineText, type ValidateOptions, type ValidationResult } from '../pipeline/validate.ts';
 
 export interface LoadedFile {
@@ -32,17 +34,22 @@ export async function loadRunnableFile(file: string, registry: NodeRegistry, set
   } catch {
     // validatePipelineText reports it (FILE_NOT_JSON).
   }
-  const options: ValidateOptions = pipelineRefs(document).length ? { subPipelines: await savedPipelines(document, settings) } : {};
+  const options: ValidateOptions = pipelineRefs(document).length ? { subPipelines: await savedPipelines(document, settings, path.dirname(file)) } : {};
   return { result: validatePipelineText(text, registry, options), options };
 }
 
-/** The saved versions the document reaches, from the data folder's store (none when it has no store yet). */
-async function savedPipelines(document: unknown, settings: Settings): Promise<SubPipelineSource> {
-  if (!settings.databaseUrl && !existsSync(dataPaths(settings.dataDir).store)) return { get: () => undefined };
+/**
+ * The pipelines the document reaches: saved in the data folder's store (when it has one), else pipeline
+ * files beside it, by name (engine/pipeline/folder-pipelines.ts).
+ */
+async function savedPipelines(document: unknown, settings: Settings, folder: string): Promise<SubPipelineSource> {
+  const beside = pipelinesInFolder(folder);
+  if (!settings.databaseUrl && !existsSync(dataPaths(settings.dataDir).store)) return loadSubPipelines(document, beside);
   const [{ openStore }, { savedVersions }] = await Promise.all([import('../store/open-store.ts'), import('../api/pipelines/api-validate.ts')]);
   const store = await openStore(settings);
   try {
-    return await loadSubPipelines(document, savedVersions(store));
+    const load: LoadSaved = firstOf(savedVersions(store), beside);
+    return await loadSubPipelines(document, load);
   } finally {
     await store.close();
   }

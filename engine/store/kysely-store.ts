@@ -145,6 +145,11 @@ export abstract class KyselyStore implements Store {
     return row && toPipeline(row);
   }
 
+  async pipelinesNamed(name: string): Promise<PipelineRecord[]> {
+    const rows = await (await this.db()).selectFrom('pipelines').selectAll().where('name', '=', name).orderBy('seq').execute();
+    return rows.map(toPipeline);
+  }
+
   async listPipelines(page: { limit?: number; cursor?: string } = {}): Promise<Page<PipelineRecord>> {
     const limit = pageLimit(page.limit);
     const after = page.cursor ? (decodeCursor(page.cursor, ['number'])[0] as number) : 0;

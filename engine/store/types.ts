@@ -146,6 +146,8 @@ export interface Store {
   createPipeline(document: Pipeline): Promise<{ pipeline: PipelineRecord; version: PipelineVersionRecord }>;
   updatePipeline(id: string, document: Pipeline): Promise<{ pipeline: PipelineRecord; version: PipelineVersionRecord } | undefined>;
   getPipeline(id: string): Promise<PipelineRecord | undefined>;
+  /** Pipelines with this exact name, oldest first (names need not be unique). */
+  pipelinesNamed(name: string): Promise<PipelineRecord[]>;
   listPipelines(page?: { limit?: number; cursor?: string }): Promise<Page<PipelineRecord>>;
   /** Deletes the pipeline, its versions, schedules and webhooks; its runs stay in the index. */
   deletePipeline(id: string): Promise<boolean>;

@@ -264,6 +264,17 @@ describe('sub-pipelines', () => {
     assert.equal(pinnedLater.json.version.document.nodes.find((n: any) => n.id === 'sub').params.version, 2, 'saved again: the new latest');
   });
 
+  test('a child named by its (unique) name resolves, and saving writes its id and version in', async () => {
+    const namedId = await save(child('-by-name'));
+    const saved = await call('POST', '/api/v1/pipelines', parent('child-by-name'));
+    assert.equal(saved.status, 201, saved.text);
+    assert.deepEqual(saved.json.version.document.nodes.find((n: any) => n.id === 'sub').params, { pipeline: namedId, version: 1 });
+    await save(child('-by-name')); // now two pipelines share the name: it no longer names one
+    const ambiguous = await call('POST', '/api/v1/pipelines', parent('child-by-name'));
+    assert.equal(ambiguous.status, 400);
+    assert.equal(ambiguous.json.error.code, 'SUB_PIPELINE_NOT_FOUND');
+  });
+
   test('validation and saves refuse a missing child (SUB_PIPELINE_NOT_FOUND) and a cycle (PIPELINE_CYCLE)', async () => {
     const missing = await call('POST', '/api/v1/pipelines', parent('pl_nope'));
     assert.equal(missing.status, 400);

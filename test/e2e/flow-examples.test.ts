@@ -88,6 +88,27 @@ describe('pdf-pages-to-json from the CLI', () => {
       await connection.close();
     }
   });
+  test('pdf-summary runs summarise-text (the file beside it) as a child run', { timeout: 300_000 }, async () => {
+    fake.reset();
+    fake.script('chat', { text: 'A two-page memo about sub-pipelines.' });
+    const pdf = path.join(dir, 'memo.pdf');
+    writeFileSync(pdf, makePdf([[595, 842, 'First page of the memo'], [595, 842, 'Second page of the memo']]));
+    const result = await tessera(['run', 'examples/pdf-summary.pipeline.json', '--input', `document=@${pdf}`, '--json'], { env: { ...dev.env, ...providerEnv() } });
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    const body = JSON.parse(result.stdout);
+    assert.equal(body.outputs.summary, 'A two-page memo about sub-pipelines.');
+    const prompt = JSON.stringify(fake.requestsTo('chat')[0].json.messages);
+    assert.match(prompt, /in three sentences/, 'the child\'s default for "sentences"');
+    assert.match(prompt, /First page of the memo[\s\S]*Second page of the memo/);
+
+    const connection = await Connection.connect({ address: `127.0.0.1:${dev.env.TESSERA_TEMPORAL_PORT}` });
+    try {
+      const child = new Client({ connection }).workflow.getHandle(`${body.runId}.summarise`);
+      assert.equal((await child.describe()).status.name, 'COMPLETED', 'the child ran as its own workflow');
+    } finally {
+      await connection.close();
+    }
+  });
 });
 
 describe('voice-note-with-review through the API', () => {

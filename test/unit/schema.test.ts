@@ -5,6 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pipelineJsonSchema, PIPELINE_FORMAT } from '../../engine/pipeline/schema.ts';
 import { validatePipelineText } from '../../engine/pipeline/validate.ts';
+import { loadSubPipelines } from '../../engine/pipeline/sub-pipelines.ts';
+import { pipelinesInFolder } from '../../engine/pipeline/folder-pipelines.ts';
 import { createRegistry } from '../../nodes/index.ts';
 
 const repo = (relative: string) => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
@@ -18,12 +20,14 @@ test('schemas/pipeline.v1.schema.json equals pipelineJsonSchema() (run `npm run 
   assert.deepEqual([...published.required].sort(), ['edges', 'format', 'name', 'nodes']);
 });
 
-test('every examples/*.pipeline.json validates against the built-in registry', () => {
+test('every examples/*.pipeline.json validates against the built-in registry (sub-pipelines from the folder)', async () => {
   const files = readdirSync(repo('examples')).filter((f) => f.endsWith('.pipeline.json'));
   assert.ok(files.length > 0, 'no example pipelines found');
   const registry = createRegistry();
   for (const file of files) {
-    const result = validatePipelineText(readFileSync(repo(`examples/${file}`), 'utf8'), registry);
+    const text = readFileSync(repo(`examples/${file}`), 'utf8');
+    const subPipelines = await loadSubPipelines(JSON.parse(text), pipelinesInFolder(repo('examples')));
+    const result = validatePipelineText(text, registry, { subPipelines });
     assert.ok(result.ok, `${file}: ${JSON.stringify(!result.ok && result.errors, null, 2)}`);
   }
 });

@@ -24,10 +24,18 @@ export async function apiValidateOptions(deps: Pick<ApiDeps, 'localFiles' | 'sto
   };
 }
 
-/** A loader of saved versions (the latest when no version is given) over a store. */
-export function savedVersions(store: Pick<Store, 'getVersion'>): LoadSaved {
-  return async (id, version) => {
-    const record = await store.getVersion(id, version);
+/**
+ * A loader of saved versions (the latest when no version is given) over a store. A reference is a saved
+ * pipeline's id, or its name when no id matches and exactly one pipeline has that name (so example files
+ * can name the pipelines they run; saving writes the id in).
+ */
+export function savedVersions(store: Pick<Store, 'getVersion' | 'pipelinesNamed'>): LoadSaved {
+  return async (ref, version) => {
+    let record = await store.getVersion(ref, version);
+    if (!record) {
+      const named = await store.pipelinesNamed(ref);
+      if (named.length === 1) record = await store.getVersion(named[0].id, version);
+    }
     return record && { id: record.pipelineId, version: record.version, document: record.document };
   };
 }

@@ -50,15 +50,17 @@ export function pinNodeVersions(pipeline: Pipeline, registry: NodeRegistry): Pip
 /**
  * The same for sub-pipelines: a `pipeline` node without `params.version` runs the child's latest version
  * as validation found it; that version is written in, so a later save of the child does not change
- * what the parent runs (it is saved again to take the new one).
+ * what the parent runs (it is saved again to take the new one). A child named by its name gets its id
+ * written in, so renaming it later changes nothing either.
  */
 export function pinSubPipelines(pipeline: Pipeline, valid: ValidPipeline): Pipeline {
   return {
     ...pipeline,
     nodes: pipeline.nodes.map((node) => {
       const child = valid.nodes.get(node.id)?.child;
-      const params = (node.params ?? {}) as { version?: unknown };
-      return child && params.version === undefined ? { ...node, params: { ...params, version: child.version } } : node;
+      const params = (node.params ?? {}) as { pipeline?: unknown; version?: unknown };
+      if (!child || (params.version !== undefined && params.pipeline === child.id)) return node;
+      return { ...node, params: { ...params, pipeline: child.id, version: child.version } };
     }),
   };
 }
