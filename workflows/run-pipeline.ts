@@ -156,10 +156,12 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
     const total = items.length;
     let done = 0;
     let failed = 0;
+    let cached = 0;
     const counted = (outcome: ItemOutcome) => {
       done += 1;
       if (!outcome.ok) failed += 1;
-      update(node.id, { items: { total, done, failed } });
+      if (outcome.ok && outcome.cached) cached += 1;
+      update(node.id, { items: { total, done, failed, ...(cached ? { cached } : {}) } });
     };
     begin(
       node,

@@ -118,8 +118,8 @@ export interface NodeState {
   startedAt?: string;
   endedAt?: string;
   error?: { message: string; code?: string; details?: unknown };
-  /** Mapped nodes: how many items there are, have finished, and failed. */
-  items?: { total: number; done: number; failed: number };
+  /** Mapped nodes: how many items there are, have finished, failed, and came from the output cache. */
+  items?: { total: number; done: number; failed: number; cached?: number };
   /** `pipeline` nodes: the child run (its workflow id) and the saved version it runs. */
   child?: { runId: string; pipelineId: string; version: number };
   /** Waiting nodes: when a delay ends, or an approval times out. */

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { createProviders } from '../../engine/providers/index.ts';
+import type { RunPipelineResult } from '../../engine/run/plan.ts';
 import { startFakeProviders, type FakeProviders, type RecordedRequest } from '../support/fake-provider-server.ts';
 import { fakeKey } from '../support/fake-keys.ts';
 import { startDev, tessera, type DevProcess } from '../support/cli.ts';
@@ -88,6 +89,30 @@ describe('pdf-pages-to-json from the CLI', () => {
       await connection.close();
     }
   });
+  test('mapped items are cached one by one: a PDF with one page more reads only that page', { timeout: 300_000 }, async () => {
+    fake.reset();
+    fake.script('chat', { value: { title: 'Memo', date: '2026-11-30', parties: [], fields: [] } });
+    const pages = (n: number) => makePdf(Array.from({ length: n }, (_, i) => [595, 842, `Cached page ${i + 1}`] as [number, number, string]));
+    const run = async (file: string, n: number) => {
+      writeFileSync(file, pages(n));
+      const result = await tessera(['run', 'examples/pdf-pages-to-json.pipeline.json', '--input', `document=@${file}`, '--cache', 'on', '--json'], { env: { ...dev.env, ...providerEnv() } });
+      assert.equal(result.code, 0, result.stderr + result.stdout);
+      const body = JSON.parse(result.stdout);
+      const connection = await Connection.connect({ address: `127.0.0.1:${dev.env.TESSERA_TEMPORAL_PORT}` });
+      try {
+        const { nodes } = (await new Client({ connection }).workflow.getHandle(body.runId).result()) as RunPipelineResult;
+        return { ...body, nodes };
+      } finally {
+        await connection.close();
+      }
+    };
+    const first = await run(path.join(dir, 'three.pdf'), 3);
+    assert.deepEqual(first.nodes.read.items, { total: 3, done: 3, failed: 0 });
+    const second = await run(path.join(dir, 'four.pdf'), 4);
+    assert.deepEqual(second.nodes.read.items, { total: 4, done: 4, failed: 0, cached: 3 }, 'only the new page was read');
+    assert.deepEqual([...(second.outputs.text as string).matchAll(/Cached page (\d)/g)].map((m) => m[1]), ['1', '2', '3', '4']);
+  });
+
   test('pdf-summary runs summarise-text (the file beside it) as a child run', { timeout: 300_000 }, async () => {
     fake.reset();
     fake.script('chat', { text: 'A two-page memo about sub-pipelines.' });

@@ -40,7 +40,7 @@ export const NodeStateSchema = z.object({
   endedAt: z.string().optional(),
   error: z.object({ message: z.string(), code: z.string().optional(), details: z.unknown().optional().describe('What the node said about the failure (small JSON).') }).optional(),
   usage: z.array(UsageSchema).optional(),
-  items: z.object({ total: z.number(), done: z.number(), failed: z.number() }).optional().describe('Mapped nodes: how many items there are, have finished, and failed.'),
+  items: z.object({ total: z.number(), done: z.number(), failed: z.number(), cached: z.number().optional().describe('Items whose outputs came from the output cache (not run, not charged).') }).optional().describe('Mapped nodes: how many items there are, have finished, and failed.'),
   child: z.object({ runId: z.string(), pipelineId: z.string(), version: z.number() }).optional().describe('Sub-pipeline nodes: the child run (GET /runs/{runId}) and the saved version it runs.'),
   waitingUntil: z.string().optional().describe('Waiting nodes: when a delay ends, or an approval times out.'),
   approval: ApprovalStateSchema.optional().describe('Approval nodes: the instructions, then the decision.'),
