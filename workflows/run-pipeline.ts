@@ -152,7 +152,8 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
   const startMapped = (node: PlanNode): void => {
     const map = node.map!;
     const request = requestFor(node);
-    const items = (request.inputs[map.port] as unknown[] | undefined) ?? [];
+    const given = request.inputs[map.port];
+    const items = Array.isArray(given) ? given : given === undefined ? [] : [given]; // validation wires lists in
     const total = items.length;
     let done = 0;
     let failed = 0;

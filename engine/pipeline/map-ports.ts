@@ -25,9 +25,12 @@ interface PortLike {
 export const DEFAULT_MAP_CONCURRENCY = 4;
 export const ITEM_ERRORS_PORT = 'itemErrors';
 
-/** The list kind a mapped input receives, or why the port cannot be mapped. */
+/**
+ * The list kind a mapped input receives, or why the port cannot be mapped. An untyped (`any`) input stays
+ * `any`: validation then requires a list to be wired into it.
+ */
 export function mappedInputKind(kind: PortKind): { ok: true; kind: PortKind } | { ok: false; reason: string } {
-  if (kind === 'any') return { ok: false, reason: 'an untyped input cannot be mapped over' };
+  if (kind === 'any') return { ok: true, kind };
   if (isListKind(kind)) return { ok: false, reason: `it is already a list (${kind}); map over a single-valued input` };
   return { ok: true, kind: `${kind}[]` as PortKind };
 }

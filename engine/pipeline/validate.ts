@@ -6,7 +6,7 @@
 import { checkPins } from './pins.ts';
 import { z } from 'zod';
 import { codedError, type CodedError } from '../errors.ts';
-import { acceptsManyEdges, connectionRule } from '../ports.ts';
+import { acceptsManyEdges, connectionRule, isListKind } from '../ports.ts';
 import type { NodeDefinition, PortMap, PortSpec } from '../node-sdk/define-node.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
 import type { FilePolicy } from '../files/policy.ts';
@@ -303,6 +303,10 @@ function resolveEdges(
       ok = false;
     }
     if (!ok || !outSpec || !inSpec) continue;
+    if (target.node.map?.port === to.port && inSpec.kind === 'any' && !isListKind(outSpec.kind)) {
+      errors.push(codedError('MAP_INVALID', `Edge ${edge.from} -> ${edge.to}: node "${to.nodeId}" runs once per item of "${to.port}", so it needs a list there, not a ${outSpec.kind}.`, { nodeId: to.nodeId, port: to.port }));
+      continue;
+    }
     const rule = connectionRule(outSpec.kind, inSpec.kind);
     if (!rule.ok) {
       errors.push(
