@@ -1,5 +1,5 @@
 /** Approval nodes: the decisions the workflow's `decideApproval` update accepts (refusals are ApplicationFailures typed by code). */
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type { ApprovalDecision } from './contract.ts';
 
 const refuse = (type: 'NODE_NOT_WAITING' | 'APPROVAL_VALUE_INVALID', message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
