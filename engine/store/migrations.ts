@@ -212,6 +212,22 @@ export const MIGRATIONS: StoreMigration[] = [
       await db.schema.createIndex('node_cache_by_use').on('node_cache').column('used_at').execute();
     },
   },
+  {
+    id: 5,
+    key: '0005_run_followers',
+    name: 'run follower leases',
+    async up(db) {
+      // Which API process follows (records the events of) each active run, until when: one follower per
+      // run however many API processes share the store, and a run whose follower died is taken over once
+      // its lease lapses (engine/api/runs/run-tracker.ts). Times are epoch milliseconds.
+      await db.schema
+        .createTable('run_followers')
+        .addColumn('run_id', 'text', (c) => c.primaryKey())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 ];
 
 /** What a webhook's sealed secret is bound to. */

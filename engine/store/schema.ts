@@ -104,6 +104,14 @@ export interface WebhooksTable {
   revoked_at: Timestamp | null;
 }
 
+/** Leases on following active runs (migration 5). */
+export interface RunFollowersTable {
+  run_id: string;
+  owner: string;
+  /** Epoch milliseconds (a string from pg's bigint). */
+  expires_at: number | string;
+}
+
 export interface StoreDatabase {
   pipelines: PipelinesTable;
   pipeline_versions: PipelineVersionsTable;
@@ -111,6 +119,7 @@ export interface StoreDatabase {
   run_events: RunEventsTable;
   run_node_outputs: RunNodeOutputsTable;
   node_cache: NodeCacheTable;
+  run_followers: RunFollowersTable;
   api_keys: ApiKeysTable;
   schedules: SchedulesTable;
   webhooks: WebhooksTable;
