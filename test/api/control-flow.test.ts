@@ -29,13 +29,13 @@ const doc = (name: string, nodes: Pipeline['nodes'], edges: [string, string][]):
 });
 
 /** fields (json) -> review (approval) -> after (a 1.5 s sleep on the text, so the run is seen running again) -> outputs. */
-function reviewPipeline(kind: 'json' | 'text' = 'json', onReject: 'fail' | 'skip' = 'fail'): Pipeline {
+function reviewPipeline(kind: 'json' | 'text' = 'json', onReject: 'fail' | 'skip' = 'fail', timeout: string | undefined = '1h'): Pipeline {
   return doc(
-    `review-${kind}-${onReject}`,
+    `review-${kind}-${onReject}-${timeout ?? 'untimed'}`,
     [
       { id: 'fields', type: 'input', params: { name: 'fields', kind } },
-      // A timeout of an hour: the approval waits for the decisions these tests send (and says until when).
-      { id: 'review', type: 'approval', params: { kind, instructions: 'Check the extracted fields', onReject, timeout: '1h' } },
+      // A timeout of an hour (unless none): the approval waits for the decisions these tests send (and says until when).
+      { id: 'review', type: 'approval', params: { kind, instructions: 'Check the extracted fields', onReject, ...(timeout ? { timeout } : {}) } },
       { id: 'approved', type: 'output', params: { name: 'approved' } },
       { id: 'note', type: 'input', params: { name: 'note', kind: 'text', default: 'n:' } },
       { id: 'after', type: 'test-sleep', params: { ms: 1500 } },
@@ -134,9 +134,11 @@ describe('approvals', () => {
     assert.equal(again.json.error.code, 'NODE_NOT_WAITING');
   });
 
-  test('approved as is (no body), the received value goes on', async () => {
-    const runId = await start(jsonReview, { fields: { name: 'Bo' } });
-    await untilWaiting(runId);
+  test('approved as is (no body), the received value goes on; an approval without a timeout waits with no end', async () => {
+    const untimed = await save(reviewPipeline('json', 'fail', undefined));
+    const runId = await start(untimed, { fields: { name: 'Bo' } });
+    const waiting = await untilWaiting(runId);
+    assert.equal(waiting.nodes.review.waitingUntil, undefined);
     const approved = await env.request('POST', `/api/v1/runs/${runId}/nodes/review/approve`, { token });
     assert.equal(approved.status, 200, approved.text);
     assert.equal(approved.json.edited, false);
