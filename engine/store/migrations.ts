@@ -228,6 +228,25 @@ export const MIGRATIONS: StoreMigration[] = [
         .execute();
     },
   },
+  {
+    id: 6,
+    key: '0006_rate_limit_slots',
+    name: 'provider rate limit slots',
+    async up(db) {
+      // The per-provider rate limits shared by every worker of the store (engine/limits/): a provider
+      // limited to N requests per interval has N slots; a slot is taken by one call (holder) and free again
+      // from free_at. Times are epoch milliseconds (the database's clock on PostgreSQL).
+      await db.schema
+        .createTable('rate_limit_slots')
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('slot', 'integer', (c) => c.notNull())
+        .addColumn('free_at', 'bigint', (c) => c.notNull())
+        .addColumn('holder', 'text')
+        .addColumn('granted_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('rate_limit_slots_pkey', ['provider', 'slot'])
+        .execute();
+    },
+  },
 ];
 
 /** What a webhook's sealed secret is bound to. */
