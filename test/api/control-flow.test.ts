@@ -29,7 +29,7 @@ const doc = (name: string, nodes: Pipeline['nodes'], edges: [string, string][]):
 });
 
 /** fields (json) -> review (approval) -> after (a 1.5 s sleep on the text, so the run is seen running again) -> outputs. */
-function reviewPipeline(kind: 'json' | 'text' = 'json', onReject: 'fail' | 'skip' = 'fail', timeout: string | undefined = '1h'): Pipeline {
+function reviewPipeline(kind: 'json' | 'text' = 'json', onReject: 'fail' | 'skip' = 'fail', timeout: string | null = '1h'): Pipeline {
   return doc(
     `review-${kind}-${onReject}-${timeout ?? 'untimed'}`,
     [
@@ -62,7 +62,7 @@ async function start(pipelineId: string, inputs: Record<string, unknown>): Promi
   return started.json.id;
 }
 
-async function poll<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+async function poll<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -135,7 +135,7 @@ describe('approvals', () => {
   });
 
   test('approved as is (no body), the received value goes on; an approval without a timeout waits with no end', async () => {
-    const untimed = await save(reviewPipeline('json', 'fail', undefined));
+    const untimed = await save(reviewPipeline('json', 'fail', null));
     const runId = await start(untimed, { fields: { name: 'Bo' } });
     const waiting = await untilWaiting(runId);
     assert.equal(waiting.nodes.review.waitingUntil, undefined);
