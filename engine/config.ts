@@ -5,6 +5,8 @@
 import { DEFAULT_CACHE_MAX_BYTES } from './cache/store-node-cache.ts';
 import path from 'node:path';
 import { parseByteSize } from './byte-size.ts';
+import { TesseraError } from './errors.ts';
+import { parseRateLimits, type RateLimit } from './limits/rate-limits.ts';
 
 export interface TemporalSettings {
   /** Set: connect to this cluster. Unset: run the embedded dev server. */
@@ -78,6 +80,28 @@ export function maxUploadBytes(flag: string | undefined, env = process.env): num
   if (flag !== undefined) return parseByteSize(flag, '--max-upload');
   if (env.TESSERA_MAX_UPLOAD_BYTES) return parseByteSize(env.TESSERA_MAX_UPLOAD_BYTES, 'TESSERA_MAX_UPLOAD_BYTES');
   return DEFAULT_MAX_UPLOAD_BYTES;
+}
+
+/**
+ * TESSERA_RATE_LIMITS: requests per interval per provider name (`openai=60/m,anthropic=50/m`), shared by
+ * every worker of the store (engine/limits/). Unset or empty: no limits. A malformed entry is USAGE.
+ */
+export function rateLimits(env = process.env): RateLimit[] {
+  return parseRateLimits(env.TESSERA_RATE_LIMITS);
+}
+
+/** Activities (and local activities) one worker runs at once unless told otherwise. */
+export const DEFAULT_WORKER_CONCURRENCY = 100;
+
+/** A worker's concurrency: the --concurrency flag, else TESSERA_WORKER_CONCURRENCY, else 100; a whole number from 1. */
+export function workerConcurrency(flag: string | undefined, env = process.env): number {
+  const [value, source] = flag !== undefined ? [flag, '--concurrency'] : [env.TESSERA_WORKER_CONCURRENCY, 'TESSERA_WORKER_CONCURRENCY'];
+  if (value === undefined || value.trim() === '') return DEFAULT_WORKER_CONCURRENCY;
+  const n = Number(value.trim());
+  if (!Number.isSafeInteger(n) || n < 1 || !/^\d+$/.test(value.trim())) {
+    throw new TesseraError('USAGE', `${source} must be a whole number of activities from 1 (e.g. 4); got "${value}".`, { details: { option: source, value } });
+  }
+  return n;
 }
 
 export function dataPaths(dataDir: string) {

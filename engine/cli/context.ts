@@ -6,12 +6,13 @@
 import { createRegistry } from '../../nodes/index.ts';
 import { openBlobStore } from '../blob/open-blob-store.ts';
 import type { BlobStore } from '../blob/store.ts';
-import { cacheMaxBytes, dataPaths, loadSettings, type Settings } from '../config.ts';
+import { cacheMaxBytes, dataPaths, loadSettings, rateLimits, workerConcurrency, type Settings } from '../config.ts';
 import { StoreNodeCache } from '../cache/store-node-cache.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { NodeRegistry } from '../node-sdk/registry.ts';
 import { loadPlugins } from '../plugins.ts';
 import type { VectorStore } from '../vector/store.ts';
+import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { Providers } from '../providers/types.ts';
 import { TesseraError } from '../errors.ts';
 import type { Worker } from '@temporalio/worker';
@@ -39,6 +40,8 @@ export interface CliContext {
   cache: StoreNodeCache;
   /** The vector store (opened by the first worker); undefined until then. */
   vectors?: VectorStore;
+  /** The shared per-provider rate limits (opened by the first worker when TESSERA_RATE_LIMITS is set). */
+  limiter?: RateLimiter;
   log: Logger;
   paths: ReturnType<typeof dataPaths>;
   /** What runs that do not come from the local CLI may read: the roots, never the data folder. */
@@ -74,14 +77,22 @@ export async function loadProviders(env: NodeJS.ProcessEnv = process.env): Promi
   }
 }
 
-/** A worker on `taskQueue` with this CLI context's registry, stores and providers. */
+/**
+ * A worker on `taskQueue` with this CLI context's registry, stores and providers, running at most
+ * `concurrency` activities at once (default TESSERA_WORKER_CONCURRENCY, else 100), under the rate limits of
+ * TESSERA_RATE_LIMITS.
+ */
 export async function cliWorker(
   ctx: CliContext,
   temporal: TemporalHandle,
-  options: { taskQueue: string; providers?: Providers; activitiesOnly: boolean; onProgress?: (e: ProgressEvent) => void },
+  options: { taskQueue: string; providers?: Providers; activitiesOnly: boolean; onProgress?: (e: ProgressEvent) => void; concurrency?: number },
 ): Promise<Worker> {
-  const [{ createWorker }, { openVectorStore }] = await Promise.all([import('../worker/create-worker.ts'), import('../vector/open-vector-store.ts')]);
+  const [{ createWorker }, { openVectorStore }, { openRateLimiter }] = await Promise.all([
+    import('../worker/create-worker.ts'), import('../vector/open-vector-store.ts'), import('../limits/rate-limiter.ts'),
+  ]);
   ctx.vectors ??= await openVectorStore(ctx.settings, ctx.paths.vectors);
+  ctx.limiter ??= await openRateLimiter(ctx.settings, rateLimits());
+  const { concurrency, ...rest } = options;
   return createWorker({
     connection: await temporal.workerConnection(),
     namespace: temporal.namespace,
@@ -92,6 +103,8 @@ export async function cliWorker(
     cache: ctx.cache,
     files: ctx.files,
     log: ctx.log,
-    ...options,
+    limiter: ctx.limiter,
+    maxConcurrentActivities: concurrency ?? workerConcurrency(undefined),
+    ...rest,
   });
 }

@@ -82,7 +82,8 @@ function program(): Command {
     command.option('--file-root <dir>', 'a folder runs started through the API may read files under (repeatable; env TESSERA_FILE_ROOTS; default none)', collect);
 
   fileRoots(common(cli.command('worker').description('run a worker (needs a running server: TEMPORAL_ADDRESS or tessera dev)')))
-    .option('--pool <name>', 'worker pool to serve (default "default")')
+    .option('--pool <name>', 'worker pool to serve: only its task queue, <queue>-<pool> (default "default": the main queue, which also runs the workflows)')
+    .option('--concurrency <n>', 'activities this worker runs at once (env TESSERA_WORKER_CONCURRENCY, default 100)')
     .action(async (options) => setExit(await servicesCommand(options, 'worker')));
 
   const api = (command: Command) =>
@@ -103,6 +104,7 @@ function program(): Command {
     .option('--ui', 'serve the embedded Temporal UI even when API keys are required (it has no access control)')
     .option('--no-ui', 'do not serve the Temporal UI')
     .option('--no-api', 'do not start the API')
+    .option('--concurrency <n>', 'activities the worker runs at once (env TESSERA_WORKER_CONCURRENCY, default 100)')
     .action(async (options) => setExit(await servicesCommand(options, 'dev')));
 
   const keys = cli.command('keys').description('manage API keys');

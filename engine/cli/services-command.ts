@@ -16,13 +16,14 @@ import { StoreNodeCache } from '../cache/store-node-cache.ts';
 import type { Store } from '../store/types.ts';
 import { connectTemporal } from '../temporal/connect.ts';
 import type { ProgressEvent } from '../worker/activities.ts';
-import { maxUploadBytes } from '../config.ts';
+import { maxUploadBytes, rateLimits, workerConcurrency } from '../config.ts';
 import { cliContext, cliWorker, type CommonOptions } from './context.ts';
 import { apiPortInUse, assertApiPortFree, isAddressInUse } from './port-check.ts';
 import { startupBanner } from './startup-banner.ts';
 import { stopWorker } from './stop-worker.ts';
 import { isLoopbackAddress } from '../api/http/local-guard.ts';
 import { checkBlobStore } from '../blob/open-blob-store.ts';
+import { TesseraError } from '../errors.ts';
 
 export interface ServicesOptions extends CommonOptions {
   pool?: string;
@@ -34,15 +35,27 @@ export interface ServicesOptions extends CommonOptions {
   worker?: boolean;
   api?: boolean;
   maxUpload?: string;
+  /** --concurrency: activities the worker runs at once (TESSERA_WORKER_CONCURRENCY). */
+  concurrency?: string;
 }
 
 type Mode = 'worker' | 'serve' | 'dev';
+
+/** The pattern of a node's options.pool (engine/pipeline/schema.ts). */
+const POOL_NAME = /^[a-z0-9-]+$/;
 
 export async function servicesCommand(options: ServicesOptions, mode: Mode): Promise<number> {
   const runWorker = mode === 'worker' || (mode === 'dev' && options.worker !== false) || (mode === 'serve' && options.worker === true);
   const runApi = mode === 'serve' || (mode === 'dev' && options.api !== false);
   // Settings that can be wrong are checked before anything is opened or started.
   const uploadLimit = runApi ? maxUploadBytes(options.maxUpload) : 0;
+  const concurrency = runWorker ? workerConcurrency(options.concurrency) : undefined;
+  // A pool is named as nodes name it (options.pool, a node type's execution.pool): any other name would poll
+  // a queue no node is ever scheduled on.
+  if (options.pool !== undefined && !POOL_NAME.test(options.pool)) {
+    throw new TesseraError('USAGE', `--pool must be a pool name as nodes give it (lower-case letters, digits and "-", e.g. gpu); got "${options.pool}".`, { details: { option: '--pool', value: options.pool } });
+  }
+  if (runWorker) rateLimits(); // a malformed TESSERA_RATE_LIMITS stops here (USAGE), before anything starts
   const ctx = await cliContext(options);
   await checkBlobStore(ctx.blobs); // an S3 bucket (TESSERA_BLOB_URL) that cannot be used stops here
   checkDatabaseUrl(ctx.settings); // so does a malformed TESSERA_DATABASE_URL (the store opens below)
@@ -100,11 +113,12 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
         providers,
         activitiesOnly: pool !== 'default',
         onProgress: (e) => progressSinks.forEach((sink) => sink(e)),
+        concurrency,
       });
     }
 
     const mediaTools = worker ? await mediaToolsLines(findMediaTools()) : undefined;
-    process.stderr.write(startupBanner({ mode, ctx, temporal, authRequired, worker: worker ? { taskQueue, providers, mediaTools } : undefined, api, host }));
+    process.stderr.write(startupBanner({ mode, ctx, temporal, authRequired, worker: worker ? { taskQueue, providers, mediaTools, concurrency, rateLimits: ctx.limiter?.describe() } : undefined, api, host }));
 
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -125,6 +139,7 @@ export async function servicesCommand(options: ServicesOptions, mode: Mode): Pro
     await temporal.close();
     await terminateLocalOcr();
     ctx.vectors?.close();
+    await ctx.limiter?.close();
   }
 }
 

@@ -19,7 +19,7 @@ export interface BannerFacts {
   temporal: TemporalHandle;
   authRequired: boolean;
   /** Set when a worker runs in this process; mediaTools are the lines of find-tools.ts's mediaToolsLines. */
-  worker?: { taskQueue: string; providers?: Providers; mediaTools?: string[] };
+  worker?: { taskQueue: string; providers?: Providers; mediaTools?: string[]; concurrency?: number; rateLimits?: string };
   api?: ApiServer;
   host: string;
 }
@@ -36,6 +36,8 @@ export function startupBanner(f: BannerFacts): string {
   if (f.worker) {
     const names = f.worker.providers?.names() ?? [];
     lines.push(`worker on task queue "${f.worker.taskQueue}"; providers: ${names.join(', ') || 'none'} (keys come from this process's environment)`);
+    if (f.worker.concurrency !== undefined) lines.push(`worker concurrency: ${f.worker.concurrency} activities at once`);
+    if (f.worker.rateLimits) lines.push(`rate limits: ${f.worker.rateLimits}`);
     lines.push(...(f.worker.mediaTools ?? []));
   }
   if (f.worker || f.api) {

@@ -25,6 +25,8 @@ import type { NodeCache } from '../cache/node-cache.ts';
 import { restoreSpilled, spillLargeValues, ValueTooLargeError } from './spill.ts';
 import { guardProviders } from '../budget/guarded-providers.ts';
 import { workflowLedger } from '../budget/ledger-client.ts';
+import type { RateLimiter } from '../limits/rate-limiter.ts';
+import { rateLimitProviders } from '../limits/rate-limited-providers.ts';
 
 export interface ProgressEvent {
   runId: string;
@@ -45,6 +47,8 @@ export interface ActivityDeps {
   cache?: NodeCache;
   /** Receives progress reports of nodes run by this worker (the CLI draws them; the API will store them). */
   onProgress?: (event: ProgressEvent) => void;
+  /** Per-provider rate limits shared by the workers of the store (TESSERA_RATE_LIMITS); none when unset. */
+  limiter?: RateLimiter;
 }
 
 /**
@@ -88,8 +92,9 @@ export function createActivities(deps: ActivityDeps): NodeActivities {
         nodeId: request.nodeId,
         attempt,
         blobs: deps.blobs,
-        // Under a budget each provider call reserves its estimated cost with the run's workflow first (engine/budget/).
-        providers: guardProviders(deps.providers ?? noProviders, {
+        // Under a budget each provider call reserves its estimated cost with the run's workflow first (engine/budget/),
+        // then, under a rate limit, waits for a slot of its provider's limit (engine/limits/) right before it is sent.
+        providers: guardProviders(rateLimitProviders(deps.providers ?? noProviders, deps.limiter, { signal: activity.cancellationSignal, heartbeat: () => activity.heartbeat(), log }), {
           nodeId: request.nodeId,
           attempt,
           maxOutputTokens: request.maxOutputTokens,

@@ -3,6 +3,7 @@ import type { Activities, ActivityDeps } from './activities.ts';
 import { createActivities } from './activities.ts';
 import { loadWorkflowBundle } from './workflow-bundle.ts';
 import { ensureTemporalRuntime } from './runtime.ts';
+import { DEFAULT_WORKER_CONCURRENCY } from '../config.ts';
 
 export interface WorkerOptions extends ActivityDeps {
   connection: NativeConnection;
@@ -10,7 +11,10 @@ export interface WorkerOptions extends ActivityDeps {
   taskQueue: string;
   /** Where the workflow bundle is cached (the data folder's cache). */
   cacheDir: string;
-  /** Extra activity slots; the default suits I/O-bound provider calls. */
+  /**
+   * Activities this worker runs at once (its slots for regular activities, and as many for local ones);
+   * default 100, which suits I/O-bound provider calls. `tessera worker --concurrency`, TESSERA_WORKER_CONCURRENCY.
+   */
   maxConcurrentActivities?: number;
   /** Run only activities (a worker for a non-default pool). */
   activitiesOnly?: boolean;
@@ -29,7 +33,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue,
     activities,
     ...(options.activitiesOnly ? {} : { workflowBundle: await loadWorkflowBundle(options.cacheDir) }),
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 100,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? DEFAULT_WORKER_CONCURRENCY,
+    maxConcurrentLocalActivityExecutions: options.maxConcurrentActivities ?? DEFAULT_WORKER_CONCURRENCY,
     stickyQueueScheduleToStartTimeout: '1s',
     shutdownGraceTime: '5s',
   });
