@@ -42,6 +42,8 @@ const CLEARABLE_RUN_FIELDS = new Set(['outputs', 'error', 'usage', 'endedAt']);
  * one writer at a time, so the order holds there.
  */
 const EVENT_APPEND_LOCK_CLASS = 716_374_011;
+/** The PostgreSQL channel appended events are announced on (payload: the run id); pg-store.ts listens. */
+export const RUN_EVENTS_CHANNEL = 'tessera_run_events';
 
 type PipelineSave = { pipeline: PipelineRecord; version: PipelineVersionRecord };
 type Db = Kysely<StoreDatabase>;
@@ -195,22 +197,24 @@ export abstract class KyselyStore implements Store {
    * optional field (outputs, error, usage, endedAt) and is ignored for a required one.
    */
   async updateRun(id: string, patch: Partial<Omit<RunRecord, 'id'>>): Promise<RunRecord | undefined> {
-    return this.write(async (db) => {
-      const row = await db
-        .selectFrom('runs')
-        .selectAll()
-        .where('id', '=', id)
-        .$if(this.dialect === 'postgres', (q) => q.forUpdate())
-        .executeTakeFirst();
-      if (!row) return undefined;
-      const merged = toRun(row) as unknown as Record<string, unknown>;
-      for (const [k, v] of Object.entries(patch)) {
-        if (k !== 'id' && (v !== undefined || CLEARABLE_RUN_FIELDS.has(k))) merged[k] = v;
-      }
-      const { id: _id, ...columns } = runRow(merged as unknown as RunRecord);
-      const updated = await db.updateTable('runs').set(columns).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-      return toRun(updated);
-    });
+    return this.write((db) => this.patchRun(db, id, patch));
+  }
+
+  private async patchRun(db: Db, id: string, patch: Partial<Omit<RunRecord, 'id'>>): Promise<RunRecord | undefined> {
+    const row = await db
+      .selectFrom('runs')
+      .selectAll()
+      .where('id', '=', id)
+      .$if(this.dialect === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const merged = toRun(row) as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(patch)) {
+      if (k !== 'id' && (v !== undefined || CLEARABLE_RUN_FIELDS.has(k))) merged[k] = v;
+    }
+    const { id: _id, ...columns } = runRow(merged as unknown as RunRecord);
+    const updated = await db.updateTable('runs').set(columns).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    return toRun(updated);
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
@@ -249,6 +253,19 @@ export abstract class KyselyStore implements Store {
 
   async activeRuns(): Promise<RunRecord[]> {
     const rows = await (await this.db()).selectFrom('runs').selectAll().where('status', 'in', [...ACTIVE_RUN_STATUSES]).orderBy('started_at').orderBy('id').execute();
+    return rows.map(toRun);
+  }
+
+  async unfollowedRuns(): Promise<RunRecord[]> {
+    const rows = await (await this.db())
+      .selectFrom('runs')
+      .leftJoin('run_followers', 'run_followers.run_id', 'runs.id')
+      .selectAll('runs')
+      .where('runs.status', 'in', [...ACTIVE_RUN_STATUSES])
+      .where((eb) => eb.or([eb('run_followers.run_id', 'is', null), eb('run_followers.expires_at', '<', Date.now())]))
+      .orderBy('runs.started_at')
+      .orderBy('runs.id')
+      .execute();
     return rows.map(toRun);
   }
 
@@ -315,23 +332,79 @@ export abstract class KyselyStore implements Store {
   }
 
   async appendEvent(runId: string, type: RunEventType, data: Record<string, unknown>): Promise<RunEvent> {
+    return this.insertEvent(await this.db(), runId, type, data);
+  }
+
+  /** One event row; on PostgreSQL also a notification to the other processes (delivered at commit). */
+  private async insertEvent(db: Db, runId: string, type: RunEventType, data: Record<string, unknown>): Promise<RunEvent> {
     const at = now();
     const values = { run_id: runId, type, data: JSON.stringify(data ?? {}), at };
-    const db = await this.db();
     let seq: number;
     if (this.dialect === 'postgres') {
       // One statement, so one round trip: the lock (see EVENT_APPEND_LOCK_CLASS) is taken while reading
       // `lock`, before the row's seq is drawn, and held until the statement's transaction commits.
       const { rows } = await sql<{ seq: number }>`
-        WITH lock AS (SELECT pg_advisory_xact_lock(${sql.lit(EVENT_APPEND_LOCK_CLASS)}, hashtext(${values.run_id})))
+        WITH lock AS (SELECT pg_advisory_xact_lock(${sql.lit(EVENT_APPEND_LOCK_CLASS)}, hashtext(${values.run_id}))),
+        note AS (SELECT pg_notify(${sql.lit(RUN_EVENTS_CHANNEL)}, ${values.run_id}))
         INSERT INTO run_events (run_id, type, data, at)
-        SELECT ${values.run_id}, ${values.type}, ${values.data}::json, ${values.at}::timestamptz FROM lock
+        SELECT ${values.run_id}, ${values.type}, ${values.data}::json, ${values.at}::timestamptz FROM lock, note
         RETURNING seq`.execute(db);
       seq = rows[0].seq;
     } else {
       seq = (await db.insertInto('run_events').values(values).returning('seq').executeTakeFirstOrThrow()).seq;
     }
     return { seq, runId, type, data: structuredClone(data ?? {}), at };
+  }
+
+  // Run follower leases (engine/api/runs/run-tracker.ts) ------------------------------------------------
+
+  async claimRun(runId: string, owner: string, ttlMs: number): Promise<boolean> {
+    const at = Date.now();
+    const row = await (await this.db())
+      .insertInto('run_followers')
+      .values({ run_id: runId, owner, expires_at: at + ttlMs })
+      .onConflict((oc) =>
+        oc.column('run_id').doUpdateSet({ owner, expires_at: at + ttlMs }).where((eb) => eb.or([eb('run_followers.owner', '=', owner), eb('run_followers.expires_at', '<', at)])),
+      )
+      .returning('owner')
+      .executeTakeFirst();
+    return row?.owner === owner;
+  }
+
+  async renewRuns(owner: string, runIds: string[], ttlMs: number): Promise<string[]> {
+    if (runIds.length === 0) return [];
+    const held: string[] = [];
+    for (let i = 0; i < runIds.length; i += 500) {
+      const rows = await (await this.db())
+        .updateTable('run_followers')
+        .set({ expires_at: Date.now() + ttlMs })
+        .where('owner', '=', owner)
+        .where('run_id', 'in', runIds.slice(i, i + 500))
+        .returning('run_id')
+        .execute();
+      held.push(...rows.map((r) => r.run_id));
+    }
+    return held;
+  }
+
+  async releaseRun(runId: string, owner: string): Promise<void> {
+    await (await this.db()).deleteFrom('run_followers').where('run_id', '=', runId).where('owner', '=', owner).execute();
+  }
+
+  async recordRunChange(runId: string, owner: string, patch: Partial<Omit<RunRecord, 'id'>>, events: { type: RunEventType; data: Record<string, unknown> }[]): Promise<RunEvent[] | undefined> {
+    return this.write(async (db) => {
+      const lease = await db
+        .selectFrom('run_followers')
+        .select('owner')
+        .where('run_id', '=', runId)
+        .$if(this.dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (lease?.owner !== owner) return undefined;
+      const appended: RunEvent[] = [];
+      for (const event of events) appended.push(await this.insertEvent(db, runId, event.type, event.data));
+      if (Object.keys(patch).length) await this.patchRun(db, runId, patch);
+      return appended;
+    });
   }
 
   async eventsAfter(runId: string, afterSeq: number): Promise<RunEvent[]> {

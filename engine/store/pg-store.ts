@@ -5,12 +5,13 @@
  * order, a `seq` column where SQLite sorts by rowid; event appends take an advisory lock so they commit in
  * seq order (kysely-store.ts).
  *
- * LISTEN/NOTIFY can be added here without touching callers: appendEvent's statement can `pg_notify` the
- * run id and seq in the same transaction (delivered at commit, in commit order), and a store method can
- * hold one dedicated connection (outside the pool) that LISTENs and fans notifications out to subscribers.
+ * Every event append notifies RUN_EVENTS_CHANNEL with the run id in its own transaction (delivered at
+ * commit); `listenRunEvents` holds one dedicated connection (outside the pool) that LISTENs, so an API
+ * process streams the events another process recorded as they commit.
  */
 import { Kysely, PostgresDialect } from 'kysely';
-import { KyselyStore } from './kysely-store.ts';
+import pg from 'pg';
+import { KyselyStore, RUN_EVENTS_CHANNEL } from './kysely-store.ts';
 import { migrate } from './migrations.ts';
 import { checkConnection, createPool, parseDatabaseUrl, type DatabaseTarget } from './pg-pool.ts';
 import type { StoreDatabase } from './schema.ts';
@@ -29,6 +30,41 @@ export interface PgStoreOptions {
 export class PgStore extends KyselyStore {
   /** The server, with its password hidden. */
   readonly target: DatabaseTarget;
+
+  /**
+   * Calls `listener` with the run id of every event appended from now on, by any process. The connection
+   * comes back after a break (the server restarted): events committed meanwhile are caught by the readers'
+   * own catch-up reads, not by this.
+   */
+  async listenRunEvents(listener: (runId: string) => void): Promise<() => Promise<void>> {
+    let stopped = false;
+    let client: pg.Client | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    const connect = async (): Promise<void> => {
+      const next = new pg.Client({ connectionString: this.target.url, application_name: 'tessera-listen' });
+      next.on('notification', (message) => message.channel === RUN_EVENTS_CHANNEL && message.payload && listener(message.payload));
+      next.on('error', () => reconnect());
+      next.on('end', () => reconnect());
+      await next.connect();
+      await next.query(`LISTEN ${RUN_EVENTS_CHANNEL}`);
+      if (stopped) await next.end().catch(() => undefined);
+      else client = next;
+    };
+    const reconnect = () => {
+      if (stopped || retry) return;
+      client = undefined;
+      retry = setTimeout(() => {
+        retry = undefined;
+        connect().catch(() => reconnect());
+      }, 1000).unref();
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+    };
+  }
 
   private constructor(kysely: Kysely<StoreDatabase>, secrets: SecretBox, target: DatabaseTarget, opening: Promise<unknown>) {
     super(kysely, 'postgres', secrets, opening);

@@ -166,6 +166,28 @@ export interface Store {
   activeRuns(): Promise<RunRecord[]>;
   appendEvent(runId: string, type: RunEventType, data: Record<string, unknown>): Promise<RunEvent>;
   eventsAfter(runId: string, afterSeq: number): Promise<RunEvent[]>;
+
+  /**
+   * Takes (or renews) the lease on following an active run: true when `owner` now holds it, false when
+   * another owner's lease has not lapsed. One follower per run however many API processes share the store.
+   */
+  claimRun(runId: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** The active runs no process follows now (no lease, or a lapsed one): what a tracker may adopt. */
+  unfollowedRuns(): Promise<RunRecord[]>;
+  /** Renews `owner`'s leases on these runs; answers the ones it still held (the others were taken over). */
+  renewRuns(owner: string, runIds: string[], ttlMs: number): Promise<string[]>;
+  releaseRun(runId: string, owner: string): Promise<void>;
+  /**
+   * Appends events and applies a patch to the run in one transaction, only while `owner` holds the run's
+   * lease (undefined when it does not: a follower that lost its run writes nothing, so a run taken over
+   * by another API process gets no event twice and loses none).
+   */
+  recordRunChange(runId: string, owner: string, patch: Partial<Omit<RunRecord, 'id'>>, events: { type: RunEventType; data: Record<string, unknown> }[]): Promise<RunEvent[] | undefined>;
+  /**
+   * Hears of events appended by any process sharing the store (PostgreSQL LISTEN/NOTIFY); absent where
+   * only one host writes (SQLite), where readers poll. Resolves to the function that stops listening.
+   */
+  listenRunEvents?(listener: (runId: string) => void): Promise<() => Promise<void>>;
   /** Records what nodes of a run produced, by node id then port (replacing what was recorded for them). */
   saveNodeOutputs(runId: string, outputs: Record<string, Record<string, unknown>>): Promise<void>;
   getNodeOutputs(runId: string, nodeId: string): Promise<Record<string, unknown> | undefined>;

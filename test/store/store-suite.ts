@@ -454,6 +454,36 @@ export function storeSuite(backend: StoreBackend): void {
       assert.equal((await store.updatePipeline(pipeline.id, doc('after')))?.version.version, 2);
     });
 
+    test('run follower leases: one holder at a time, taken over once lapsed; fenced writes change nothing for a lost run', async () => {
+      const { store } = await backend.fresh();
+      await store.insertRun(run('r1', '2026-01-01T00:00:00.000Z'));
+      await store.insertRun(run('r2', '2026-01-01T00:00:01.000Z'));
+      assert.deepEqual((await store.unfollowedRuns()).map((r) => r.id), ['r1', 'r2']);
+      assert.equal(await store.claimRun('r1', 'api-a', 60_000), true);
+      assert.equal(await store.claimRun('r1', 'api-b', 60_000), false, 'a current lease is not taken');
+      assert.equal(await store.claimRun('r1', 'api-a', 60_000), true, 'its holder renews it');
+      assert.deepEqual((await store.unfollowedRuns()).map((r) => r.id), ['r2']);
+
+      const events = await store.recordRunChange('r1', 'api-a', { nodes: { a: { status: 'running' } } }, [{ type: 'node.started', data: { nodeId: 'a' } }]);
+      assert.equal(events?.length, 1);
+      assert.equal((await store.getRun('r1'))?.nodes.a.status, 'running');
+      assert.equal(await store.recordRunChange('r1', 'api-b', { status: 'failed' }, [{ type: 'run.finished', data: {} }]), undefined, 'not the holder');
+      assert.equal((await store.getRun('r1'))?.status, 'running');
+      assert.deepEqual((await store.eventsAfter('r1', 0)).map((e) => e.type), ['node.started'], 'nothing of the refused write was kept');
+
+      assert.equal(await store.claimRun('r2', 'api-b', 1), true);
+      await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual((await store.unfollowedRuns()).map((r) => r.id), ['r2'], 'a lapsed lease makes the run adoptable');
+      assert.deepEqual(await store.renewRuns('api-a', ['r1', 'r2'], 60_000), ['r1'], 'renewal answers the runs still held');
+      assert.equal(await store.claimRun('r2', 'api-a', 60_000), true, 'a lapsed lease is taken over');
+      assert.deepEqual(await store.renewRuns('api-b', ['r2'], 60_000), [], 'the previous holder learns it lost the run');
+      assert.equal(await store.recordRunChange('r2', 'api-b', {}, [{ type: 'node.started', data: {} }]), undefined);
+      await store.releaseRun('r2', 'api-b');
+      assert.equal(await store.claimRun('r2', 'api-b', 60_000), false, 'a release by a non-holder changes nothing');
+      await store.releaseRun('r2', 'api-a');
+      assert.equal(await store.claimRun('r2', 'api-b', 60_000), true, 'released: anyone may take it');
+    });
+
     test('paging limits: default 50, at most 200', async () => {
       const { store } = await backend.fresh();
       for (let i = 0; i < 210; i++) await store.insertRun(run(`r${String(i).padStart(3, '0')}`, '2026-01-01T00:00:00.000Z'));

@@ -71,12 +71,14 @@ export function eventsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
       let poll: NodeJS.Timeout | undefined;
       const unsubscribe = deps.tracker?.subscribe(runId, (event) => (replaying ? buffered.push(event) : send(event)));
+      let stopHearing: (() => void) | undefined;
       const end = () => {
         if (ended) return;
         ended = true;
         clearInterval(heartbeat);
         clearInterval(poll);
         unsubscribe?.();
+        stopHearing?.();
         open.delete(end);
         res.end();
       };
@@ -92,14 +94,24 @@ export function eventsRoutes(app: FastifyInstance, deps: ApiDeps): void {
         const followed = deps.tracker?.isFollowing(runId) ?? false;
         // A finished run whose tracker is done has nothing more to say (its run.finished, if any, was sent).
         if (current && !isActiveRun(current.status) && !followed) return end();
-        if (!followed) poll = setInterval(() => void pollStore(), STORE_POLL_MS);
+        if (!followed) {
+          // Another process follows it: its events are read from the store as soon as one is announced
+          // (PostgreSQL), and at least every second (SQLite, or a missed announcement).
+          stopHearing = deps.tracker?.onStored(runId, () => void pollStore());
+          poll = setInterval(() => void pollStore(), STORE_POLL_MS);
+        }
       } catch (err) {
         request.log.warn({ err, runId }, 'event stream failed');
         end();
       }
 
       /** New events from the store; the stream ends once the run finished and nothing is left to send. */
-      async function pollStore(): Promise<void> {
+      let reading: Promise<void> | undefined;
+      function pollStore(): Promise<void> {
+        // One read at a time (announcements can come in bursts); a read under way picks up what came before it.
+        return (reading ??= readStore().finally(() => (reading = undefined)));
+      }
+      async function readStore(): Promise<void> {
         try {
           const status = (await deps.store.getRun(runId))?.status;
           for (const event of await deps.store.eventsAfter(runId, last)) send(event);

@@ -5,12 +5,15 @@
  * While a node waits for a person's approval (here or in a child run) the run's status is `waiting`.
  * A sub-pipeline node's child run (`child.runId`) is put in the index (trigger `pipeline`, the parent
  * run's id) before the parent's events name it, and followed like any other run.
- * Every store write goes through one queue, so events are appended in the order they happened.
+ * Every store write goes through one queue, so events are appended in the order they happened, and each
+ * change (events plus the run's new state) is one transaction fenced by this process's lease on the run
+ * (store.recordRunChange): a watcher whose run was taken over by another API process writes nothing more
+ * and stops, so no event is recorded twice or lost.
  */
 import type { Usage } from '../../providers/types.ts';
 import type { NodeState } from '../../run/plan.ts';
 import { usageTotals } from '../../run/plan.ts';
-import type { RunEvent, RunEventType, RunRecord, RunStatus } from '../../store/types.ts';
+import type { RunEvent, RunRecord, RunStatus } from '../../store/types.ts';
 import type { ProgressEvent } from '../../worker/activities.ts';
 import type { ApiDeps } from '../deps.ts';
 import { awaitsApproval, diffNodes, isTerminal, mergeNodes, type NodeEvent } from './node-diff.ts';
@@ -39,18 +42,34 @@ export class RunWatcher {
   /** Child runs already in the index (and followed). */
   private readonly children = new Set<string>();
   private readonly refreshed: (() => void)[] = [];
+  /** Aborted when the tracker stops or this process lost its lease on the run. */
+  private readonly stopping = new AbortController();
+  private readonly signal: AbortSignal;
+  /** Another process holds the run's lease now: this watcher stopped writing. */
+  lost = false;
 
   constructor(
     private readonly deps: TrackerDeps,
     private readonly run: RunRecord,
-    private readonly signal: AbortSignal,
+    trackerSignal: AbortSignal,
     private readonly publish: (event: RunEvent) => void,
     private readonly options: WatcherOptions,
     /** Follows another run of the index (a child run this one started). */
     private readonly follow: (runId: string) => void = () => {},
+    /** This process's name on the run's lease (store.claimRun). */
+    private readonly owner = 'local',
   ) {
     this.known = run.nodes ?? {};
     this.status = run.status;
+    this.signal = AbortSignal.any([trackerSignal, this.stopping.signal]);
+  }
+
+  /** Stops at once, writing nothing more (the lease was lost). */
+  lose(): void {
+    this.lost = true;
+    this.closed = true;
+    this.stopping.abort();
+    this.wake?.();
   }
 
   async watch(): Promise<void> {
@@ -61,15 +80,16 @@ export class RunWatcher {
       ended = true;
       this.wake?.();
     });
-    while (!ended && !this.signal.aborted) {
+    while (!ended && !this.signal.aborted && !this.lost) {
       // Refreshes asked for before this poll began are answered by it (a poll under way may predate them).
       const refreshed = this.refreshed.splice(0);
       await this.poll(probe);
       for (const resolve of refreshed) resolve();
       if (!ended) await this.pause(this.options.pollMs);
     }
+    if (this.lost) return void end.catch(() => undefined);
     const outcome = await end;
-    if (outcome.kind !== 'stopped') await this.finish(probe, outcome);
+    if (outcome.kind !== 'stopped' && !this.lost) await this.finish(probe, outcome);
     await this.queue;
     for (const resolve of this.refreshed.splice(0)) resolve();
   }
@@ -91,7 +111,7 @@ export class RunWatcher {
     this.progressAt.set(event.nodeId, now);
     const data = { nodeId: event.nodeId, fraction: event.fraction, ...(event.message ? { message: event.message } : {}) };
     void this.serial(async () => {
-      if (!this.closed && this.known[event.nodeId]?.status === 'running') await this.append('node.progress', data);
+      if (!this.closed && this.known[event.nodeId]?.status === 'running') await this.commit({}, [{ type: 'node.progress', nodeId: event.nodeId, data }]);
     });
   }
 
@@ -113,13 +133,10 @@ export class RunWatcher {
       const status = await this.activeStatus(next);
       const changed = JSON.stringify(next) !== JSON.stringify(this.known);
       if (!changed && status === this.status) return;
-      if (changed) {
-        await this.recordOutputs(probe, this.known, next);
-        await this.record(diffNodes(this.known, next, reasons));
-        this.known = next;
-      }
+      if (changed) await this.recordOutputs(probe, this.known, next);
+      if (!(await this.commit({ nodes: next, status }, changed ? diffNodes(this.known, next, reasons) : []))) return;
+      this.known = next;
       this.status = status;
-      await this.deps.store.updateRun(this.run.id, { nodes: next, status });
     });
   }
 
@@ -131,11 +148,10 @@ export class RunWatcher {
       const nodes = mergeNodes(this.known, final.nodes);
       await this.recordChildren(nodes);
       await this.recordOutputs(probe, this.known, nodes);
-      await this.record(diffNodes(this.known, nodes));
+      const finished = { type: 'run.finished' as const, nodeId: '', data: { status: final.status, endedAt: final.endedAt, usage: final.usage, ...(final.error ? { error: final.error } : {}) } };
+      if (!(await this.commit({ ...final, nodes }, [...diffNodes(this.known, nodes), finished]))) return;
       this.known = nodes;
       this.closed = true;
-      await this.deps.store.updateRun(this.run.id, { ...final, nodes });
-      await this.append('run.finished', { status: final.status, endedAt: final.endedAt, usage: final.usage, ...(final.error ? { error: final.error } : {}) });
       this.deps.metrics.runsFinished.inc({ status: final.status });
     });
   }
@@ -217,24 +233,36 @@ export class RunWatcher {
     }
   }
 
-  /** Appends node events and observes the duration of every task node that finished. */
-  private async record(events: NodeEvent[]): Promise<void> {
+  /**
+   * Records events and the run's new state in one transaction while this process holds the run's lease;
+   * false (and the watcher stops) when another process took the run over.
+   */
+  private async commit(patch: Partial<Omit<RunRecord, 'id'>>, events: NodeEvent[]): Promise<boolean> {
+    const appended = await this.deps.store.recordRunChange(this.run.id, this.owner, patch, events.map(({ type, data }) => ({ type, data })));
+    if (!appended) {
+      this.deps.log.info({ runId: this.run.id }, 'another API process follows this run now');
+      this.lose();
+      return false;
+    }
+    for (const event of appended) this.publish(event);
+    this.observe(events);
+    return true;
+  }
+
+  /** Observes the duration of every task node that finished, and counts provider calls. */
+  private observe(events: NodeEvent[]): void {
     for (const event of events) {
-      await this.append(event.type, event.data);
       const type = this.taskTypes.get(event.nodeId);
       const durationMs = event.data.durationMs;
       if (type && typeof durationMs === 'number' && isTerminal({ status: event.data.status } as NodeState)) {
         this.deps.metrics.nodeDuration.observe({ type, status: String(event.data.status) }, durationMs / 1000);
       }
       // A node's final state lists one usage entry per provider call it made (whichever worker made them).
+      if (event.type === 'run.finished') continue;
       for (const usage of (event.data.usage as Usage[] | undefined) ?? []) {
         this.deps.metrics.providerCalls.inc({ provider: usage.provider, model: usage.model ?? '' });
       }
     }
-  }
-
-  private async append(type: RunEventType, data: Record<string, unknown>): Promise<void> {
-    this.publish(await this.deps.store.appendEvent(this.run.id, type, data));
   }
 
   private serial(fn: () => Promise<void>): Promise<void> {
