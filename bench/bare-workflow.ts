@@ -1,15 +1,18 @@
 /**
  * The baseline: plain Temporal workflows with no Tessera in them, bundled on their own and run by their
- * own worker. Same shapes as the Tessera pipelines they are compared with.
+ * own worker (activities: bare-activities.ts). Same shapes as the Tessera pipelines they are compared with.
  */
 import { proxyActivities } from '@temporalio/workflow';
 
 export interface BareActivities {
   noop(text: string): Promise<string>;
   sleep(ms: number): Promise<void>;
+  pick(json: unknown, path: string): Promise<string>;
+  template(template: string, values: Record<string, string>): Promise<string>;
+  join(items: string[], separator: string): Promise<string>;
 }
 
-const { noop, sleep } = proxyActivities<BareActivities>({ startToCloseTimeout: '5m' });
+const { noop, sleep, pick, template, join } = proxyActivities<BareActivities>({ startToCloseTimeout: '5m' });
 
 /** `length` no-op activities in sequence, passing a string along. */
 export async function bareChain(length: number, text: string): Promise<string> {
@@ -22,4 +25,15 @@ export async function bareChain(length: number, text: string): Promise<string> {
 export async function bareFanOut(width: number, ms: number): Promise<number> {
   await Promise.all(Array.from({ length: width }, () => sleep(ms)));
   return width;
+}
+
+/**
+ * The work of bench-nodes.ts textChainPipeline as `length` regular activities in sequence: pick a name
+ * out of JSON, then alternately fill a template with the text so far and join it with the name.
+ */
+export async function bareTextChain(length: number, doc: unknown): Promise<string> {
+  const name = await pick(doc, 'patient.name');
+  let text = name;
+  for (let i = 1; i < length; i++) text = i % 2 ? await template('Dear {{x}},', { x: text }) : await join([text, name], ' ');
+  return text;
 }

@@ -33,6 +33,8 @@ export const benchSleepNode = defineNode({
 });
 
 export const benchNodes = [benchNoopNode, benchSleepNode];
+/** As a plugin (`tessera worker --plugin ./bench/bench-nodes.ts`), for the benchmarks on separate processes. */
+export default benchNodes;
 
 /** input -> `length` bench-noop nodes in a row -> output. */
 /** `local`: the nodes run as local activities (cheap nodes), else as regular activities. */
@@ -47,6 +49,32 @@ export function chainPipeline(length: number, options: { local?: boolean } = {})
       { id: 'out', type: 'output', params: { name: 'text' } },
     ],
     edges: ['in.value', ...ids.map((id) => `${id}.text`)].map((from, i) => ({ from, to: i < length ? `${ids[i]}.text` : 'out.value' })),
+  };
+}
+
+/**
+ * `length` cheap built-in nodes in sequence (they declare `local`: local activities): json-pick reads a
+ * name out of the input JSON, then text-template and join alternate, as bare-workflow.ts bareTextChain does.
+ */
+export function textChainPipeline(length: number): unknown {
+  const ids = Array.from({ length }, (_, i) => `n${i}`);
+  const node = (id: string, i: number) =>
+    i === 0 ? { id, type: 'json-pick', params: { path: 'patient.name' } }
+    : i % 2 ? { id, type: 'text-template', params: { template: 'Dear {{x}},' } }
+    : { id, type: 'join', params: { separator: ' ' } };
+  const edgesInto = (id: string, i: number) =>
+    i === 0 ? [{ from: 'in.value', to: `${id}.json` }]
+    : i % 2 ? [{ from: `${ids[i - 1]}.text`, to: `${id}.x` }]
+    : [{ from: `${ids[i - 1]}.text`, to: `${id}.items` }, { from: 'n0.text', to: `${id}.items` }];
+  return {
+    format: 'tessera.pipeline/v1',
+    name: `bench-text-chain-${length}`,
+    nodes: [
+      { id: 'in', type: 'input', params: { name: 'doc', kind: 'json' } },
+      ...ids.map(node),
+      { id: 'out', type: 'output', params: { name: 'text' } },
+    ],
+    edges: [...ids.flatMap(edgesInto), { from: `${ids[length - 1]}.text`, to: 'out.value' }],
   };
 }
 

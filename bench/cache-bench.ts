@@ -1,5 +1,5 @@
 /**
- * Part 5 of `npm run bench`: the output cache.
+ * Part `cache` of `npm run bench`: the output cache.
  *   a. voice-note-to-summary run twice with the cache on: the second run's wall time and provider calls
  *      against the first (the fake provider server answers each call after 1 s, a typical AI latency);
  *   b. the cost of cache lookups: a 50-node chain of instant nodes with the cache off, written (refresh)
@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { canonicalJson } from '../engine/cache/cache-key.ts';
 import type { RunPipelineResult } from '../engine/run/plan.ts';
-import type { FakeProviders } from '../test/support/fake-provider-server.ts';
 import { chainPipeline } from './bench-nodes.ts';
 import type { BenchEnv } from './env.ts';
+import type { Part, PartContext, PartResult } from './parts.ts';
 import { ms, ratio, stats, table } from './report.ts';
 
 export const CACHE_BENCH = { voiceReps: 3, providerDelayMs: 1000, chain: 50, chainWarmup: 1, chainReps: 5 };
@@ -19,7 +19,8 @@ export const CACHE_BENCH = { voiceReps: 3, providerDelayMs: 1000, chain: 50, cha
 const VOICE_NOTE = fileURLToPath(new URL('../examples/voice-note-to-summary.pipeline.json', import.meta.url));
 const AUDIO = fileURLToPath(new URL('../test/fixtures/speech/voice-note.ogg', import.meta.url));
 
-export async function cacheBenchmark(env: BenchEnv, fake: FakeProviders, log: (m: string) => void): Promise<{ section: string; summary: string[][] }> {
+async function run({ env: getEnv, fake, log }: PartContext): Promise<PartResult> {
+  const env = await getEnv();
   const check = (ok: boolean, what: string) => {
     if (!ok) throw new Error(`a cache benchmark run returned a wrong result: ${what}`);
   };
@@ -87,14 +88,27 @@ export async function cacheBenchmark(env: BenchEnv, fake: FakeProviders, log: (m
     [row('Cache off', samples.off), row('Cache written (refresh)', samples.write), row('Every node a hit', samples.hit)],
   );
 
-  const section = [
-    `### 5. The output cache\n\n**a. The same voice note twice** (${CACHE_BENCH.voiceReps} pairs; the fake provider server answers each call after ${CACHE_BENCH.providerDelayMs} ms):\n\n${voiceTable}`,
+  const intro = `(a) \`examples/voice-note-to-summary.pipeline.json\` run twice with the cache on (\`cache: "on"\`), its AI
+providers being the tests' fake provider server reached through the official SDKs, which answers each call
+after ${CACHE_BENCH.providerDelayMs / 1000} s (a typical AI latency); the cache is emptied before each pair. (b) The ${n}-node chain of
+instant nodes with the cache off, written (\`refresh\`: every node runs and stores its outputs) and read
+(\`auto\` after a run: every node a hit), alternating; *per node, vs. off* is the difference of the means
+divided by ${n}.`;
+  const summary = table(
+    ['Figure', 'Value'],
+    [
+      ['Second identical voice-note run, wall time / first (mean)', ratio(s.mean / f.mean)],
+      ['Provider calls of the second identical run (every pair)', calls.map((c) => c[1]).join(', ')],
+      [`A hit vs. running an instant node, per node (chain of ${n})`, ms((stats(samples.hit).mean - off.mean) / n)],
+    ],
+  );
+  const body = [
+    intro,
+    `**a. The same voice note twice** (${CACHE_BENCH.voiceReps} pairs; the fake provider server answers each call after ${CACHE_BENCH.providerDelayMs} ms):\n\n${voiceTable}`,
     `**b. Cache lookups on a ${n}-node chain of instant nodes** (${CACHE_BENCH.chainReps} runs each, after ${CACHE_BENCH.chainWarmup} warm-up, alternating):\n\n${chainTable}`,
+    summary,
   ].join('\n\n');
-  const summary = [
-    ['Cache: second identical voice-note run, wall time / first (mean)', ratio(s.mean / f.mean)],
-    ['Cache: provider calls of the second identical run (every pair)', calls.map((c) => c[1]).join(', ')],
-    [`Cache: a hit vs. running an instant node, per node (chain of ${n})`, ms((stats(samples.hit).mean - off.mean) / n)],
-  ];
-  return { section, summary };
+  return { body, goals: [] };
 }
+
+export const cachePart: Part = { id: 'cache', title: 'The output cache', minutes: 1, usesEnv: true, run };

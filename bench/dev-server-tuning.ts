@@ -12,6 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../engine/temporal/dev-server.ts';
 import { ensureTemporalRuntime } from '../engine/worker/runtime.ts';
+import { bareActivities } from './bare-activities.ts';
 import type { BareActivities } from './bare-workflow.ts';
 import { ms, ratio, stats, table } from './report.ts';
 
@@ -32,7 +33,7 @@ interface Side {
 ensureTemporalRuntime();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-server-'));
 const bundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./bare-workflow.ts', import.meta.url)), logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m), log() {} } });
-const activities: BareActivities = { noop: async (text) => text, sleep: async () => undefined };
+const activities: BareActivities = { ...bareActivities, sleep: async () => undefined };
 
 async function side(name: string, tuned: boolean): Promise<Side> {
   const server = await startDevServer({ dbFile: path.join(dir, name, 'temporal.db'), port: 0, uiPort: 0, namespace: 'default', ui: false, tuned });

@@ -25,7 +25,11 @@ import { createWorker } from '../engine/worker/create-worker.ts';
 import { ensureTemporalRuntime } from '../engine/worker/runtime.ts';
 import { createRegistry } from '../nodes/index.ts';
 import type { BareActivities } from './bare-workflow.ts';
+import { bareActivities } from './bare-activities.ts';
 import { benchNodes } from './bench-nodes.ts';
+import { treeCpuMs } from './proc.ts';
+
+type BareWorkflow = 'bareChain' | 'bareFanOut' | 'bareTextChain';
 
 const TESSERA_QUEUE = 'bench-tessera';
 const BARE_QUEUE = 'bench-bare';
@@ -42,7 +46,14 @@ export interface BenchEnv {
   cache: StoreNodeCache;
   blobs: FsBlobStore;
   /** Starts one of the workflows of bench/bare-workflow.ts on the baseline worker. */
-  startBare(workflow: 'bareChain' | 'bareFanOut', args: unknown[]): Promise<WorkflowHandle>;
+  startBare(workflow: BareWorkflow, args: unknown[]): Promise<WorkflowHandle>;
+  /**
+   * CPU milliseconds used so far by this process (client and both workers) and by the dev server: the
+   * guard process (engine/temporal/child-guard.mjs) and its children, the temporal server being one.
+   */
+  cpu(): { bench: number; server: number };
+  /** The 1-min load average now. */
+  load(): number;
   close(): Promise<void>;
 }
 
@@ -90,7 +101,7 @@ async function connectWorkers(server: DevServer, dir: string, log: (message: str
     log: createLogger('silent'),
   });
   const activities: BareActivities = {
-    noop: async (text) => text,
+    ...bareActivities,
     sleep: (ms) => sleep(ms, undefined, { signal: Context.current().cancellationSignal }),
   };
   const bare = await Worker.create({
@@ -123,6 +134,11 @@ async function connectWorkers(server: DevServer, dir: string, log: (message: str
     blobs,
     startBare: (workflow, args) =>
       client.workflow.start(workflow, { taskQueue: BARE_QUEUE, workflowId: `bare-${++counter}-${Date.now()}`, args }),
+    cpu: () => {
+      const { user, system } = process.cpuUsage();
+      return { bench: (user + system) / 1000, server: treeCpuMs(server.process.pid!) };
+    },
+    load: () => os.loadavg()[0],
     async close() {
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await Promise.allSettled(running);

@@ -1,0 +1,84 @@
+/**
+ * Tessera as separate processes, for the measurements of one process's memory: an embedded dev server
+ * started as Tessera starts it (engine/temporal/dev-server.ts), a real `tessera worker` (the bench nodes as a
+ * plugin) and, when asked, a real `tessera serve`, sharing a temporary data folder. The `tessera` processes
+ * run the compiled CLI (dist/, built here first when it is stale, as `npm test` does); which one ran is
+ * reported, since the TypeScript sources through tsx take more memory.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { buildState } from '../bin/build-state.mjs';
+import { loadSettings } from '../engine/config.ts';
+import { freePort, startDevServer, type DevServer } from '../engine/temporal/dev-server.ts';
+import { spawnTessera, type TesseraProcess } from '../test/support/cli.ts';
+import { childrenOf } from './proc.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+export interface ServicesOptions {
+  api?: boolean;
+  /** Extra environment of the worker (its AI providers). */
+  workerEnv?: Record<string, string>;
+  /** Another `temporal` binary (or a wrapper that adds flags), instead of the one Tessera finds. */
+  cliPath?: string;
+  log(message: string): void;
+}
+
+export interface Services {
+  dir: string;
+  server: DevServer;
+  /** The temporal binary's own process (the child of the guard that startDevServer spawns). */
+  serverPid: number;
+  client: Client;
+  taskQueue: string;
+  worker: TesseraProcess;
+  api?: { process: TesseraProcess; url: string };
+  /** How the tessera processes ran: "compiled (dist/)" or "TypeScript sources through tsx". */
+  mode: string;
+  close(): Promise<void>;
+}
+
+/** Builds dist/ when a source changed since the last build (a build is atomic), and says what will run. */
+function ensureCompiled(log: (m: string) => void): string {
+  try {
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-cli.mjs'), '--if-stale'], { cwd: ROOT, stdio: 'ignore' });
+  } catch (err) {
+    log(`could not build dist/ (${(err as Error).message.split('\n')[0]}): the CLI runs its sources`);
+  }
+  return buildState(ROOT) === 'fresh' ? 'compiled (dist/)' : 'TypeScript sources through tsx (dist/ stale)';
+}
+
+export async function startServices(options: ServicesOptions): Promise<Services> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-services-'));
+  const closers: (() => Promise<void>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer().catch(() => undefined);
+  };
+  try {
+    const mode = ensureCompiled(options.log);
+    const server = await startDevServer({ dbFile: path.join(dir, 'temporal.db'), port: 0, uiPort: 0, namespace: 'default', ui: false, cliPath: options.cliPath ?? loadSettings().temporal.cliPath });
+    closers.push(() => server.stop());
+    const connection = await Connection.connect({ address: server.address });
+    closers.push(() => connection.close());
+    const taskQueue = `bench-${process.pid}`;
+    const env = { TEMPORAL_ADDRESS: server.address, TESSERA_TASK_QUEUE: taskQueue, TESSERA_DATA_DIR: dir, TESSERA_LOG_LEVEL: 'error' };
+    const worker = await spawnTessera(['worker', '--plugin', './bench/bench-nodes.ts'], { ...env, ...options.workerEnv });
+    closers.push(() => worker.stop());
+    let api: Services['api'];
+    if (options.api) {
+      const port = await freePort();
+      const proc = await spawnTessera(['serve', '--no-auth', '--port', String(port), '--plugin', './bench/bench-nodes.ts'], env);
+      closers.push(() => proc.stop());
+      api = { process: proc, url: `http://127.0.0.1:${port}/api/v1` };
+    }
+    options.log(`services in ${dir}: dev server ${server.address}, worker${api ? ' and API' : ''} ${mode}`);
+    return { dir, server, serverPid: childrenOf(server.process.pid!)[0] ?? server.process.pid!, client: new Client({ connection }), taskQueue, worker, api, mode, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
