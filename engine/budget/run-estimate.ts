@@ -15,7 +15,7 @@
  * listed apart, never counted as free.
  */
 import { isBlobRef, type BlobRef } from '../blob/ref.ts';
-import type { CallForecast, InputSizes, ValueSize } from '../node-sdk/forecast.ts';
+import type { CallForecast, InputSizes, NodeForecast, ValueSize } from '../node-sdk/forecast.ts';
 import type { ValidPipeline } from '../pipeline/validate.ts';
 import type { Providers } from '../providers/types.ts';
 import { PRICES } from '../providers/usage.ts';
@@ -120,7 +120,7 @@ export async function estimateRun(valid: ValidPipeline, plan: RunPlan, given: Re
       sizes.set(node.id, {});
       continue;
     }
-    const forecast = resolved.definition.estimate?.(resolved.params, inputs);
+    const forecast = forecastOf(resolved.definition.estimate, resolved.params, inputs, node.map?.port);
     if (!forecast || forecast.calls.length === 0) {
       const merged = Object.values(inputs).reduce(add, { ...EMPTY });
       const declared = forecast?.outputs ?? {};
@@ -286,4 +286,27 @@ function roundUsd(n: number): number {
 function round(n: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
+}
+
+/**
+ * A node's forecast; for a mapped node, one item's forecast (the mapped input divided evenly among its
+ * items) with every call count multiplied by the number of items, and outputs as lists of them.
+ */
+function forecastOf(
+  estimate: ((params: unknown, inputs: InputSizes) => NodeForecast) | undefined,
+  params: unknown,
+  inputs: InputSizes,
+  mappedPort: string | undefined,
+): NodeForecast | undefined {
+  if (!estimate) return undefined;
+  const list = mappedPort ? inputs[mappedPort] : undefined;
+  if (!list) return estimate(params, inputs);
+  const items = Math.max(list.items, 0);
+  const share = (n: number) => (items ? n / items : 0);
+  const one = estimate(params, { ...inputs, [mappedPort!]: { chars: share(list.chars), items: items ? 1 : 0, audioSeconds: share(list.audioSeconds), pages: share(list.pages) } });
+  return {
+    ...one,
+    calls: one.calls.map((call) => ({ ...call, calls: { min: call.calls.min * items, max: call.calls.max * items } })),
+    ...(one.outputs ? { outputs: Object.fromEntries(Object.entries(one.outputs).map(([port, size]) => [port, { ...size, items }])) } : {}),
+  };
 }

@@ -251,3 +251,27 @@ test('a run\'s estimate: voice-note-to-summary from a measured audio length, wit
   assert.equal(unknown.withinBudget, 'maybe');
   assert.equal(unknown.budgetUsd, 0.001);
 });
+
+test('a mapped node\'s estimate is one item\'s calls times the number of items', async () => {
+  const registry = createRegistry();
+  const doc = (map: boolean) => ({
+    format: 'tessera.pipeline/v1',
+    name: 'captions',
+    nodes: [
+      { id: 'photos', type: 'input', params: { name: 'photos', kind: 'image[]' } },
+      { id: 'describe', type: 'caption', params: { provider: 'openai', model: 'gpt-4o' }, ...(map ? { map: { port: 'image' } } : {}) },
+      { id: 'out', type: 'output', params: { name: 'captions' } },
+    ],
+    edges: [{ from: 'photos.value', to: 'describe.image' }, { from: 'describe.text', to: 'out.value' }],
+  });
+  const valid = validatePipeline(doc(true), registry);
+  assert.ok(valid.ok, JSON.stringify(!valid.ok && valid.errors));
+  const photo = (n: number) => ({ sha256: String(n).repeat(64).slice(0, 64), mime: 'image/png', size: 1000 });
+  const five = await estimateRun(valid.value, compilePlan(valid.value, 'q'), { photos: [1, 2, 3, 4, 5].map(photo) });
+  const one = await estimateRun(valid.value, compilePlan(valid.value, 'q'), { photos: [photo(1)] });
+  const calls = (e: typeof five) => e.nodes[0].calls[0].calls;
+  assert.deepEqual(calls(five), { min: 5, max: 5 });
+  assert.deepEqual(calls(one), { min: 1, max: 1 });
+  assert.equal(five.nodes[0].calls[0].images, one.nodes[0].calls[0].images, 'each call sends one image');
+  assert.ok(Math.abs(five.maxUsd - 5 * one.maxUsd) < 1e-6, `five items cost five times one (${five.maxUsd} vs ${one.maxUsd})`);
+});
