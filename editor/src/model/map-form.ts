@@ -103,7 +103,8 @@ export function applyMapForm(node: PipelineNode, form: MapForm, options: MapPort
 export function mapSummary(option: MapPortOption | undefined, form: MapForm): string {
   if (!form.on || !option?.listKind) return '';
   const errors = form.onItemError === 'continue' ? ` Failed items do not fail the node: its "${ITEM_ERRORS_PORT}" output lists them.` : ' One failed item fails the node.';
-  return `Connect a list (${option.listKind}) to "${option.port}": the node runs once per item, and each output becomes a list in item order.${errors}`;
+  const list = option.listKind === 'any' ? 'a list' : `a list (${option.listKind})`;
+  return `Connect ${list} to "${option.port}": the node runs once per item, and each output becomes a list in item order.${errors}`;
 }
 
 interface PortSpecLike {
