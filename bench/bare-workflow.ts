@@ -2,7 +2,7 @@
  * The baseline: plain Temporal workflows with no Tessera in them, bundled on their own and run by their
  * own worker (activities: bare-activities.ts). Same shapes as the Tessera pipelines they are compared with.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 
 export interface BareActivities {
   noop(text: string): Promise<string>;
@@ -13,6 +13,7 @@ export interface BareActivities {
 }
 
 const { noop, sleep, pick, template, join } = proxyActivities<BareActivities>({ startToCloseTimeout: '5m' });
+const local = proxyLocalActivities<BareActivities>({ startToCloseTimeout: '30s' });
 
 /** `length` no-op activities in sequence, passing a string along. */
 export async function bareChain(length: number, text: string): Promise<string> {
@@ -35,5 +36,21 @@ export async function bareTextChain(length: number, doc: unknown): Promise<strin
   const name = await pick(doc, 'patient.name');
   let text = name;
   for (let i = 1; i < length; i++) text = i % 2 ? await template('Dear {{x}},', { x: text }) : await join([text, name], ' ');
+  return text;
+}
+
+/** The same as `length` local activities: what the SDK's local activities cost without Tessera. */
+export async function bareLocalTextChain(length: number, doc: unknown): Promise<string> {
+  const name = await local.pick(doc, 'patient.name');
+  let text = name;
+  for (let i = 1; i < length; i++) text = i % 2 ? await local.template('Dear {{x}},', { x: text }) : await local.join([text, name], ' ');
+  return text;
+}
+
+/** The same work done in the workflow itself, no activity at all: the least a run of it can cost. */
+export async function bareInlineTextChain(length: number, doc: unknown): Promise<string> {
+  const name = String((doc as { patient: { name: string } }).patient.name);
+  let text = name;
+  for (let i = 1; i < length; i++) text = i % 2 ? `Dear ${text},` : [text, name].join(' ');
   return text;
 }

@@ -25,9 +25,13 @@ async function run({ env: getEnv, log }: PartContext): Promise<PartResult> {
   const want = expected(nodes);
   const pipeline = env.validate(textChainPipeline(nodes));
   log(`cheap pipeline: ${CHEAP.warmup} warm-up + ${CHEAP.rounds} measured rounds of ${concurrency} runs at once, Tessera and bare alternating`);
-  const [tessera, bare] = await alternate(CHEAP.warmup, CHEAP.rounds, [
+  const bareRound = (workflow: 'bareTextChain' | 'bareLocalTextChain' | 'bareInlineTextChain') => () =>
+    round<string>(env, concurrency, () => env.startBare(workflow, [nodes, DOC]), (r) => check(r === want, `${workflow}: ${r}`));
+  const [tessera, bare, bareLocal, bareInline] = await alternate(CHEAP.warmup, CHEAP.rounds, [
     () => round<RunPipelineResult>(env, concurrency, () => env.startPipeline(pipeline, { doc: DOC }), (r) => check(r.outputs.text === want, `text chain: ${JSON.stringify(r.outputs)}`)),
-    () => round<string>(env, concurrency, () => env.startBare('bareTextChain', [nodes, DOC]), (r) => check(r === want, `bare text chain: ${r}`)),
+    bareRound('bareTextChain'),
+    bareRound('bareLocalTextChain'),
+    bareRound('bareInlineTextChain'),
   ]);
   const rps = (s: Sample[]) => (concurrency * 1000) / wallOf(s).mean;
   const perRun = (s: Sample[], key: 'server' | 'bench') => meanOf(s, key) / concurrency;
@@ -40,14 +44,23 @@ async function run({ env: getEnv, log }: PartContext): Promise<PartResult> {
   const body = `The pipeline \`input -> json-pick -> text-template -> join -> ... -> output\` (${nodes} cheap built-in nodes in
 sequence, which declare \`local\` and run as Temporal local activities in the worker that runs the workflow)
 against a bare workflow of ${nodes} regular activities doing the same work (\`bench/bare-workflow.ts\`
-\`bareTextChain\`), ${concurrency} runs started at once; ${CHEAP.rounds} rounds each after ${CHEAP.warmup} warm-up, alternating.
+\`bareTextChain\`), ${concurrency} runs started at once, the four workflows of the table in turn; ${CHEAP.rounds} rounds each after ${CHEAP.warmup} warm-up, alternating.
 Runs per second = ${concurrency} / the round's wall time (mean); CPU per run = the round's CPU / ${concurrency}: *server*
 is the dev server's process tree, *bench process* this Node.js process (client and both workers).
 
 ${table(
   ['Workflow', `Round of ${concurrency}, mean`, 'Min', 'Max', 'Runs per second', 'Server CPU / run', 'Bench-process CPU / run', 'Load (1 min)'],
-  [row(`Tessera, ${nodes} cheap nodes`, tessera), row(`Bare Temporal, ${nodes} activities`, bare)],
-)}`;
+  [
+    row(`Tessera, ${nodes} cheap nodes`, tessera),
+    row(`Bare Temporal, ${nodes} activities`, bare),
+    row(`For reference: bare Temporal, ${nodes} local activities`, bareLocal),
+    row('For reference: bare Temporal, the work inline in the workflow', bareInline),
+  ],
+)}
+
+The two reference rows bound what the engine could reach on this server and SDK: the same work as bare
+local activities (the SDK's own cost of a local activity), and done inside the workflow code with no
+activity at all (the cost of a run itself: start, one workflow task, result).`;
   return {
     body,
     goals: [

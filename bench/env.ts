@@ -29,12 +29,12 @@ import { bareActivities } from './bare-activities.ts';
 import { benchNodes } from './bench-nodes.ts';
 import { treeCpuMs } from './proc.ts';
 
-type BareWorkflow = 'bareChain' | 'bareFanOut' | 'bareTextChain';
+type BareWorkflow = 'bareChain' | 'bareFanOut' | 'bareTextChain' | 'bareLocalTextChain' | 'bareInlineTextChain';
 
 const TESSERA_QUEUE = 'bench-tessera';
 const BARE_QUEUE = 'bench-bare';
 /** Tessera's cached workflow bundle (keyed by a hash of workflows/, so it is rebuilt when they change). */
-const BUNDLE_CACHE = path.join(os.tmpdir(), 'tessera-bench-bundle-cache');
+export const BUNDLE_CACHE = path.join(os.tmpdir(), 'tessera-bench-bundle-cache');
 
 export interface BenchEnv {
   server: DevServer;

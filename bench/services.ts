@@ -1,28 +1,36 @@
 /**
  * Tessera as separate processes, for the measurements of one process's memory: an embedded dev server
- * started as Tessera starts it (engine/temporal/dev-server.ts), a real `tessera worker` (the bench nodes as a
- * plugin) and, when asked, a real `tessera serve`, sharing a temporary data folder. The `tessera` processes
+ * started as Tessera starts it (engine/temporal/dev-server.ts), a real `tessera worker` (with the bench
+ * nodes as a plugin when asked) and, when asked, a real `tessera serve`, sharing a temporary data folder. The `tessera` processes
  * run the compiled CLI (dist/, built here first when it is stale, as `npm test` does); which one ran is
  * reported, since the TypeScript sources through tsx take more memory.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { buildState } from '../bin/build-state.mjs';
 import { loadSettings } from '../engine/config.ts';
 import { freePort, startDevServer, type DevServer } from '../engine/temporal/dev-server.ts';
+import { loadWorkflowBundle } from '../engine/worker/workflow-bundle.ts';
 import { spawnTessera, type TesseraProcess } from '../test/support/cli.ts';
+import { BUNDLE_CACHE } from './env.ts';
 import { childrenOf } from './proc.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const PROBE = fileURLToPath(new URL('./memory-probe.mjs', import.meta.url));
 
 export interface ServicesOptions {
-  api?: boolean;
+  /** `separate`: a `tessera serve` beside the worker; `with-worker`: one `tessera serve --worker` process is both. */
+  api?: 'separate' | 'with-worker';
+  /** Load the bench nodes (bench/bench-nodes.ts) into the worker as a plugin (which also loads tsx there). */
+  benchNodes?: boolean;
   /** Extra environment of the worker (its AI providers). */
   workerEnv?: Record<string, string>;
+  /** Preload bench/memory-probe.mjs into the tessera processes, writing to `<probe>.<pid>`. */
+  probe?: string;
   /** Another `temporal` binary (or a wrapper that adds flags), instead of the one Tessera finds. */
   cliPath?: string;
   log(message: string): void;
@@ -35,6 +43,7 @@ export interface Services {
   serverPid: number;
   client: Client;
   taskQueue: string;
+  /** The process that runs the worker (the API's own with `api: 'with-worker'`). */
   worker: TesseraProcess;
   api?: { process: TesseraProcess; url: string };
   /** How the tessera processes ran: "compiled (dist/)" or "TypeScript sources through tsx". */
@@ -65,17 +74,24 @@ export async function startServices(options: ServicesOptions): Promise<Services>
     const connection = await Connection.connect({ address: server.address });
     closers.push(() => connection.close());
     const taskQueue = `bench-${process.pid}`;
-    const env = { TEMPORAL_ADDRESS: server.address, TESSERA_TASK_QUEUE: taskQueue, TESSERA_DATA_DIR: dir, TESSERA_LOG_LEVEL: 'error' };
-    const worker = await spawnTessera(['worker', '--plugin', './bench/bench-nodes.ts'], { ...env, ...options.workerEnv });
-    closers.push(() => worker.stop());
+    const env: Record<string, string> = { TEMPORAL_ADDRESS: server.address, TESSERA_TASK_QUEUE: taskQueue, TESSERA_DATA_DIR: dir, TESSERA_LOG_LEVEL: 'error' };
+    if (options.probe) Object.assign(env, { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${pathToFileURL(PROBE).href}`.trim(), BENCH_MEMORY_PROBE: options.probe });
+    // The worker starts as it does the second time in a data folder: its workflow bundle cached, not built
+    // by webpack in the process (which would stay in its memory).
+    await loadWorkflowBundle(BUNDLE_CACHE);
+    cpSync(BUNDLE_CACHE, path.join(dir, 'cache'), { recursive: true });
+    const plugin = options.benchNodes ? ['--plugin', './bench/bench-nodes.ts'] : [];
     let api: Services['api'];
     if (options.api) {
       const port = await freePort();
-      const proc = await spawnTessera(['serve', '--no-auth', '--port', String(port), '--plugin', './bench/bench-nodes.ts'], env);
+      const both = options.api === 'with-worker';
+      const proc = await spawnTessera(['serve', '--no-auth', '--port', String(port), ...plugin, ...(both ? ['--worker'] : [])], both ? { ...env, ...options.workerEnv } : env);
       closers.push(() => proc.stop());
       api = { process: proc, url: `http://127.0.0.1:${port}/api/v1` };
     }
-    options.log(`services in ${dir}: dev server ${server.address}, worker${api ? ' and API' : ''} ${mode}`);
+    const worker = options.api === 'with-worker' ? api!.process : await spawnTessera(['worker', ...plugin], { ...env, ...options.workerEnv });
+    if (worker !== api?.process) closers.push(() => worker.stop());
+    options.log(`services in ${dir}: dev server ${server.address}, ${options.api === 'with-worker' ? 'API with its worker' : api ? 'worker and API' : 'worker'}, ${mode}`);
     return { dir, server, serverPid: childrenOf(server.process.pid!)[0] ?? server.process.pid!, client: new Client({ connection }), taskQueue, worker, api, mode, close };
   } catch (err) {
     await close();

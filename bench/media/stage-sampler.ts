@@ -35,7 +35,8 @@ export function stageSampler(processes: Record<string, number>, everyMs = 50) {
       const rss = rssMiB(pid);
       sum += rss;
       current.max[name] = Math.max(current.max[name] ?? 0, rss);
-      const kids = childrenOf(pid).reduce((total, child) => total + rssMiB(child), 0);
+      // A child that exits between the listing and the reading counts as nothing.
+      const kids = childrenOf(pid).reduce((total, child) => total + (rssMiB(child) || 0), 0);
       current.childrenMax[name] = Math.max(current.childrenMax[name] ?? 0, kids);
     }
     if (sum > sumSimultaneous.max) Object.assign(sumSimultaneous, { max: sum, stage: current.stage });

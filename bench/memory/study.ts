@@ -54,7 +54,7 @@ const mib = (file: string) => {
 export async function memoryStudy(variant: ServerVariant, log: (m: string) => void): Promise<MemoryStudy> {
   const wrapperDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-wrapper-'));
   const metricsPort = await freePort();
-  const services = await startServices({ cliPath: serverWrapper(wrapperDir, variant, metricsPort), log });
+  const services = await startServices({ cliPath: serverWrapper(wrapperDir, variant, metricsPort), benchNodes: true, log });
   try {
     const valid = validatePipeline(chainPipeline(1), createRegistry(benchNodes));
     if (!valid.ok) throw new Error(JSON.stringify(valid.errors));
