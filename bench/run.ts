@@ -52,6 +52,9 @@ function revision(): string {
   }
 }
 
+// Stopped (Ctrl-C, kill): exit, so the exit handlers stop the processes the parts started (bench/services.ts).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 const fake = await startFakeProviders();
 let env: Promise<BenchEnv> | undefined;
 const getEnv = () => (env ??= createBenchEnv(log, createProviders({ OPENAI_API_KEY: 'sk-bench-not-a-key', OPENAI_BASE_URL: fake.openaiBaseURL }, undefined)));

@@ -61,6 +61,17 @@ function ensureCompiled(log: (m: string) => void): string {
   return buildState(ROOT) === 'fresh' ? 'compiled (dist/)' : 'TypeScript sources through tsx (dist/ stale)';
 }
 
+/** The tessera processes still running: killed when this process exits however it does (a stopped benchmark). */
+const running = new Set<TesseraProcess>();
+process.once('exit', () => {
+  for (const proc of running) proc.child.kill('SIGKILL');
+});
+function track(proc: TesseraProcess): TesseraProcess {
+  running.add(proc);
+  proc.child.once('exit', () => running.delete(proc));
+  return proc;
+}
+
 export async function startServices(options: ServicesOptions): Promise<Services> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-services-'));
   const closers: (() => Promise<void>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
@@ -85,11 +96,11 @@ export async function startServices(options: ServicesOptions): Promise<Services>
     if (options.api) {
       const port = await freePort();
       const both = options.api === 'with-worker';
-      const proc = await spawnTessera(['serve', '--no-auth', '--port', String(port), ...plugin, ...(both ? ['--worker'] : [])], both ? { ...env, ...options.workerEnv } : env);
+      const proc = track(await spawnTessera(['serve', '--no-auth', '--port', String(port), ...plugin, ...(both ? ['--worker'] : [])], both ? { ...env, ...options.workerEnv } : env));
       closers.push(() => proc.stop());
       api = { process: proc, url: `http://127.0.0.1:${port}/api/v1` };
     }
-    const worker = options.api === 'with-worker' ? api!.process : await spawnTessera(['worker', ...plugin], { ...env, ...options.workerEnv });
+    const worker = options.api === 'with-worker' ? api!.process : track(await spawnTessera(['worker', ...plugin], { ...env, ...options.workerEnv }));
     if (worker !== api?.process) closers.push(() => worker.stop());
     options.log(`services in ${dir}: dev server ${server.address}, ${options.api === 'with-worker' ? 'API with its worker' : api ? 'worker and API' : 'worker'}, ${mode}`);
     return { dir, server, serverPid: childrenOf(server.process.pid!)[0] ?? server.process.pid!, client: new Client({ connection }), taskQueue, worker, api, mode, close };

@@ -21,9 +21,26 @@ const dynamic = (...pairs: string[]) => pairs.flatMap((pair) => ['--dynamic-conf
 /** `BENCH_MEMORY_VARIANTS=as-is,cache-512` picks them; `as-is` is the server exactly as Tessera runs it. */
 export const SERVER_VARIANTS: ServerVariant[] = [
   { id: 'as-is', change: 'none: the embedded server as Tessera starts it', flags: [], env: {} },
-  { id: 'cache-512', change: '`history.cacheMaxSize=512` (mutable-state cache entries; the dev server uses 8096)', flags: dynamic('history.cacheMaxSize=512'), env: {} },
-  { id: 'cache-ttl-1m', change: '`history.cacheTTL="1m"` (closed runs leave the mutable-state cache after a minute; default 1 h)', flags: dynamic('history.cacheTTL="1m"'), env: {} },
-  { id: 'gomemlimit-160', change: '`GOMEMLIMIT=160MiB` (the Go runtime collects harder near it; a soft limit)', flags: [], env: { GOMEMLIMIT: '160MiB' } },
+  {
+    id: 'host-cache-512',
+    change: '`history.hostLevelCacheMaxSize=512` (entries of the host-level mutable-state cache, which `temporal server start-dev` sets to 8096)',
+    flags: dynamic('history.hostLevelCacheMaxSize=512'),
+    env: {},
+  },
+  {
+    id: 'host-cache-2048',
+    change: '`history.hostLevelCacheMaxSize=2048`',
+    flags: dynamic('history.hostLevelCacheMaxSize=2048'),
+    env: {},
+  },
+  {
+    id: 'cache-bytes-64m',
+    change: '`history.cacheSizeBasedLimit=true`, `history.hostLevelCacheMaxSizeBytes=67108864` (the same cache bounded by its bytes, 64 MiB)',
+    flags: dynamic('history.cacheSizeBasedLimit=true', 'history.hostLevelCacheMaxSizeBytes=67108864'),
+    env: {},
+  },
+  { id: 'cache-ttl-1m', change: '`history.cacheTTL="1m"` (entries leave the mutable-state cache a minute after their last use; default 1 h)', flags: dynamic('history.cacheTTL="1m"'), env: {} },
+  { id: 'gomemlimit-200', change: '`GOMEMLIMIT=200MiB` in the server\'s environment (the Go runtime collects harder near it; a soft limit)', flags: [], env: { GOMEMLIMIT: '200MiB' } },
 ];
 
 /** Writes the wrapper into `dir`: `exec temporal "$@" --metrics-port <port> <variant flags>` with the variant's environment. */
