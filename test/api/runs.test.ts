@@ -14,7 +14,9 @@ let greetingId: string;
 let audio: any;
 before(async () => {
   env = await startApiEnv();
-  greetingId = await savePipeline(env, greetingPipeline);
+  // The sleeping node runs long enough (1.5 s) for the tracker's 500 ms poll to see it running, so its
+  // progress reports are recorded even on a loaded machine (reports before that are dropped by design).
+  greetingId = await savePipeline(env, { ...greetingPipeline, nodes: greetingPipeline.nodes.map((n) => (n.id === 'nap' ? { ...n, params: { ms: 1500 } } : n)) });
   audio = await uploadBytes(env, wavBytes(), 'note.wav');
 });
 after(async () => env?.close());
