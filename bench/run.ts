@@ -25,8 +25,9 @@ import type { Part } from './parts.ts';
 import { describeLoad, loadWatch } from './proc.ts';
 import { describeMachine, machineTable } from './report.ts';
 import { saturationPart } from './saturation.ts';
+import { workersPart } from './worker-scaling.ts';
 
-const PARTS: Part[] = [overheadPart, cheapPipelinePart, saturationPart, blobsPart, cachePart, mediaPart, memoryPart, memoryBoundsPart];
+const PARTS: Part[] = [overheadPart, cheapPipelinePart, saturationPart, workersPart, blobsPart, cachePart, mediaPart, memoryPart, memoryBoundsPart];
 /** BENCH_NO_DOC=1: print the blocks only (trial runs with smaller settings). */
 const DOC = process.env.BENCH_NO_DOC === '1' ? undefined : fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 
