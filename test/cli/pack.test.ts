@@ -94,7 +94,7 @@ test('the tarball holds the command, engine, nodes, workflows and built editor, 
   assert.equal(statSync(tarball).size, pack.size);
 });
 
-test('installed from the tarball: tessera runs compiled, --help and validate work, workflows bundle, bundled ffmpeg found', { timeout: 110_000 }, async () => {
+test('installed from the tarball: tessera runs compiled, --help and validate work, workflows bundle, bundled ffmpeg found', { timeout: 300_000 }, async () => {
   const project = path.join(dir, 'project');
   mkdirSync(project);
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'tessera-pack-test', private: true }));
