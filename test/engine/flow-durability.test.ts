@@ -10,18 +10,23 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RunPipelineResult } from '../../engine/run/plan.ts';
 import { nodeStatusQuery } from '../../engine/run/start.ts';
-import { startDevServer } from '../../engine/temporal/dev-server.ts';
+import { startDevServer, type DevServer } from '../../engine/temporal/dev-server.ts';
 import { decideApprovalUpdate } from '../../workflows/contract.ts';
 import { createTemporalEnv, pipeline, type TemporalEnv } from '../support/temporal-env.ts';
 import { spawnTessera } from '../support/cli.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 let env: TemporalEnv;
+/** The dev server started again by the first test (env.close() stops only the one it started). */
+let restarted: DevServer | undefined;
 
 before(async () => {
   env = await createTemporalEnv();
 });
-after(async () => env?.close());
+after(async () => {
+  await env?.close();
+  await restarted?.stop();
+});
 
 async function startWorkerProcess(): Promise<ChildProcess> {
   const args = ['worker', '--task-queue', env.taskQueue, '--data-dir', env.dir];
@@ -53,7 +58,7 @@ test('an approval waits through a worker kill and a dev server restart, then is 
   // The server goes away and comes back on the same database and port.
   const port = Number(env.server.address.split(':').at(-1));
   await env.server.stop();
-  env.server = await startDevServer({ dbFile: path.join(env.dir, 'temporal.db'), port, uiPort: 0, namespace: 'default', ui: false });
+  env.server = restarted = await startDevServer({ dbFile: path.join(env.dir, 'temporal.db'), port, uiPort: 0, namespace: 'default', ui: false });
 
   worker = await startWorkerProcess();
   try {
