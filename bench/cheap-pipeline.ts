@@ -7,7 +7,7 @@ import type { RunPipelineResult } from '../engine/run/plan.ts';
 import { textChainPipeline } from './bench-nodes.ts';
 import { check, type Part, type PartContext, type PartResult } from './parts.ts';
 import { ms, ratio, table } from './report.ts';
-import { alternate, loadOf, meanOf, round, wallOf, type Sample } from './sampling.ts';
+import { alternate, loadOf, meanOf, round, threadsPerRun, wallOf, type Sample } from './sampling.ts';
 
 export const CHEAP = { nodes: 10, concurrency: Number(process.env.BENCH_CHEAP_CONCURRENCY ?? 50), warmup: 1, rounds: 5 };
 const DOC = { patient: { name: 'Ada' } };
@@ -37,7 +37,7 @@ async function run({ env: getEnv, log }: PartContext): Promise<PartResult> {
   const perRun = (s: Sample[], key: 'server' | 'bench') => meanOf(s, key) / concurrency;
   const row = (name: string, s: Sample[]) => {
     const w = wallOf(s);
-    return [name, ms(w.mean), ms(w.min), ms(w.max), rps(s).toFixed(1), ms(perRun(s, 'server')), ms(perRun(s, 'bench')), loadOf(s)];
+    return [name, ms(w.mean), ms(w.min), ms(w.max), rps(s).toFixed(1), ms(perRun(s, 'server')), ms(perRun(s, 'bench')), threadsPerRun(s, concurrency), loadOf(s)];
   };
   const rpsRatio = rps(tessera) / rps(bare);
   const cpuRatio = perRun(tessera, 'server') / perRun(bare, 'server');
@@ -46,10 +46,13 @@ sequence, which declare \`local\` and run as Temporal local activities in the wo
 against a bare workflow of ${nodes} regular activities doing the same work (\`bench/bare-workflow.ts\`
 \`bareTextChain\`), ${concurrency} runs started at once, the four workflows of the table in turn; ${CHEAP.rounds} rounds each after ${CHEAP.warmup} warm-up, alternating.
 Runs per second = ${concurrency} / the round's wall time (mean); CPU per run = the round's CPU / ${concurrency}: *server*
-is the dev server's process tree, *bench process* this Node.js process (client and both workers).
+is the dev server's process tree, *bench process* this Node.js process (client and both workers), split by
+its threads: the JavaScript main thread (client calls, activities), the other Node.js threads (mostly the
+workers' workflow threads, where workflow code and every activation run; also V8's and libuv's helpers)
+and the native ones (the Temporal Core SDK's Rust threads).
 
 ${table(
-  ['Workflow', `Round of ${concurrency}, mean`, 'Min', 'Max', 'Runs per second', 'Server CPU / run', 'Bench-process CPU / run', 'Load (1 min)'],
+  ['Workflow', `Round of ${concurrency}, mean`, 'Min', 'Max', 'Runs per second', 'Server CPU / run', 'Bench-process CPU / run', 'Of which main / workflow / native threads (ms)', 'Load (1 min)'],
   [
     row(`Tessera, ${nodes} cheap nodes`, tessera),
     row(`Bare Temporal, ${nodes} activities`, bare),

@@ -3,7 +3,7 @@
  * (now and peak), and how busy the whole machine is, so a figure can say how much of the CPU other work
  * took while it was measured. Off Linux the readers return NaN.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 /** Clock ticks per second of /proc's CPU figures (USER_HZ, 100 on Linux). */
@@ -39,6 +39,40 @@ export function treeCpuMs(pid: number, reaped = false): number {
   } catch {
     return NaN;
   }
+}
+
+export interface ThreadCpu {
+  /** The JavaScript main thread (client calls, activities, the SDK's JavaScript side). */
+  main: number;
+  /** Other threads named "node": worker threads (the Temporal workers' workflow threads), V8's and libuv's helpers. */
+  js: number;
+  /** Every other thread: the Temporal Core SDK's Rust threads (tokio-runtime-w, workflow-proces...), libuv's pool. */
+  native: number;
+}
+
+/** CPU milliseconds of this process's live threads, by kind. */
+export function threadCpuMs(): ThreadCpu {
+  const out = { main: 0, js: 0, native: 0 };
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${process.pid}/task`);
+  } catch {
+    return { main: NaN, js: NaN, native: NaN };
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      const ms = (Number(f[11]) + Number(f[12])) * TICK_MS;
+      if (tid === String(process.pid)) out.main += ms;
+      else if (comm === 'node') out.js += ms;
+      else out.native += ms;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }
 
 /** A line of /proc/<pid>/status in MiB (VmRSS: resident now; VmHWM: the most resident so far). */

@@ -8,7 +8,7 @@ import type { RunPipelineResult } from '../engine/run/plan.ts';
 import { chainPipeline } from './bench-nodes.ts';
 import { check, type Part, type PartContext, type PartResult } from './parts.ts';
 import { ms, ratio, table } from './report.ts';
-import { alternate, loadOf, meanOf, otherCoresOf, round, wallOf, type Sample } from './sampling.ts';
+import { alternate, loadOf, meanOf, otherCoresOf, round, threadsPerRun, wallOf, type Sample } from './sampling.ts';
 
 export const SATURATION = {
   levels: (process.env.BENCH_SATURATION_LEVELS ?? '200,500').split(',').map(Number),
@@ -33,7 +33,7 @@ async function run({ env: getEnv, log }: PartContext): Promise<PartResult> {
     const row = (name: string, s: Sample[]) => {
       const w = wallOf(s);
       const busy = (meanOf(s, 'server') + meanOf(s, 'bench')) / w.mean;
-      return [name, String(n), ms(w.mean), `${rps(s).toFixed(1)} (${((n * 1000) / w.max).toFixed(1)}-${((n * 1000) / w.min).toFixed(1)})`, ms(meanOf(s, 'server') / n), ms(meanOf(s, 'bench') / n), busy.toFixed(2), Math.max(0, otherCoresOf(s)).toFixed(2), loadOf(s)];
+      return [name, String(n), ms(w.mean), `${rps(s).toFixed(1)} (${((n * 1000) / w.max).toFixed(1)}-${((n * 1000) / w.min).toFixed(1)})`, ms(meanOf(s, 'server') / n), ms(meanOf(s, 'bench') / n), threadsPerRun(s, n), busy.toFixed(2), Math.max(0, otherCoresOf(s)).toFixed(2), loadOf(s)];
     };
     rows.push(row('Tessera, 1-node pipeline', tessera), row('Bare Temporal, 1 activity', bare));
     ratios.push({ n, rps: rps(tessera) / rps(bare), t: rps(tessera), b: rps(bare) });
@@ -42,12 +42,13 @@ async function run({ env: getEnv, log }: PartContext): Promise<PartResult> {
 each started ${SATURATION.levels.join(' and ')} times at once (${SATURATION.rounds} rounds each, alternating, after a warm-up round of ${SATURATION.warmup}).
 Runs per second = runs / the round's wall time (mean; range over the rounds). CPU per run = the round's
 CPU / runs: *server* is the dev server's process tree, *workers* this Node.js process (both workers, and the
-client that starts the runs and waits for their results, the same calls for both). *Cores busy* = (server +
+client that starts the runs and waits for their results, the same calls for both), split by thread as in
+the cheap-pipeline part. *Cores busy* = (server +
 workers CPU) / wall time, of the machine's ${os.cpus().length}; *others* = the cores that every other process on the
 machine used meanwhile (from /proc/stat): at saturation the two add up to about all the cores, and runs per
 second ≈ cores available / CPU per run.
 
-${table(['Workflow', 'At once', 'Round, mean', 'Runs per second', 'Server CPU / run', 'Workers CPU / run', 'Cores busy', 'Others (cores)', 'Load (1 min)'], rows)}`;
+${table(['Workflow', 'At once', 'Round, mean', 'Runs per second', 'Server CPU / run', 'Workers CPU / run', 'Of which main / workflow / native (ms)', 'Cores busy', 'Others (cores)', 'Load (1 min)'], rows)}`;
   return {
     body,
     goals: ratios.map((r) => ({

@@ -40,6 +40,12 @@ export const SERVER_VARIANTS: ServerVariant[] = [
     env: {},
   },
   { id: 'cache-ttl-1m', change: '`history.cacheTTL="1m"` (entries leave the mutable-state cache a minute after their last use; default 1 h)', flags: dynamic('history.cacheTTL="1m"'), env: {} },
+  {
+    id: 'host-cache-512-gomemlimit-200',
+    change: 'both `history.hostLevelCacheMaxSize=512` and `GOMEMLIMIT=200MiB`',
+    flags: dynamic('history.hostLevelCacheMaxSize=512'),
+    env: { GOMEMLIMIT: '200MiB' },
+  },
   { id: 'gomemlimit-200', change: '`GOMEMLIMIT=200MiB` in the server\'s environment (the Go runtime collects harder near it; a soft limit)', flags: [], env: { GOMEMLIMIT: '200MiB' } },
 ];
 
