@@ -9,7 +9,7 @@ import { check, type Part, type PartContext, type PartResult } from './parts.ts'
 import { ms, ratio, table } from './report.ts';
 import { alternate, loadOf, meanOf, round, threadsPerRun, wallOf, type Sample } from './sampling.ts';
 
-export const CHEAP = { nodes: 10, concurrency: Number(process.env.BENCH_CHEAP_CONCURRENCY ?? 50), warmup: 1, rounds: 5 };
+export const CHEAP = { nodes: 10, concurrency: Number(process.env.BENCH_CHEAP_CONCURRENCY ?? 50), warmup: 1, rounds: 4 };
 const DOC = { patient: { name: 'Ada' } };
 
 /** What both return for DOC: the name, then "Dear ...," and " Ada" in turns. */
@@ -44,7 +44,8 @@ async function run({ env: getEnv, log }: PartContext): Promise<PartResult> {
   const body = `The pipeline \`input -> json-pick -> text-template -> join -> ... -> output\` (${nodes} cheap built-in nodes in
 sequence, which declare \`local\` and run as Temporal local activities in the worker that runs the workflow)
 against a bare workflow of ${nodes} regular activities doing the same work (\`bench/bare-workflow.ts\`
-\`bareTextChain\`), ${concurrency} runs started at once, the four workflows of the table in turn; ${CHEAP.rounds} rounds each after ${CHEAP.warmup} warm-up, alternating.
+\`bareTextChain\`), ${concurrency} runs started at once, the four workflows of the table in turn; ${CHEAP.rounds} rounds
+each after ${CHEAP.warmup} warm-up.
 Runs per second = ${concurrency} / the round's wall time (mean); CPU per run = the round's CPU / ${concurrency}: *server*
 is the dev server's process tree, *bench process* this Node.js process (client and both workers), split by
 its threads: the JavaScript main thread (client calls, activities), the other Node.js threads (mostly the

@@ -13,7 +13,7 @@ import { alternate, loadOf, meanOf, otherCoresOf, round, threadsPerRun, wallOf, 
 export const SATURATION = {
   levels: (process.env.BENCH_SATURATION_LEVELS ?? '200,500').split(',').map(Number),
   warmup: 50,
-  rounds: Number(process.env.BENCH_SATURATION_ROUNDS ?? 3),
+  rounds: Number(process.env.BENCH_SATURATION_ROUNDS ?? 2),
 };
 
 async function run({ env: getEnv, log }: PartContext): Promise<PartResult> {

@@ -35,12 +35,15 @@ export interface MediaMeasurement {
   scale?: ScaleFigure[];
 }
 
+/** BENCH_MEDIA_STT_CONCURRENCY: the transcribe node's `concurrency` (chunks sent at once; its default is 3). */
+const STT_CONCURRENCY = process.env.BENCH_MEDIA_STT_CONCURRENCY ? Number(process.env.BENCH_MEDIA_STT_CONCURRENCY) : undefined;
+
 const PIPELINE = {
   format: 'tessera.pipeline/v1',
   name: 'bench-transcribe-large',
   nodes: [
     { id: 'audio', type: 'input', params: { name: 'audio', kind: 'audio' } },
-    { id: 'stt', type: 'transcribe', params: {} },
+    { id: 'stt', type: 'transcribe', params: STT_CONCURRENCY ? { concurrency: STT_CONCURRENCY } : {} },
     { id: 'out', type: 'output', params: { name: 'text' } },
   ],
   edges: [{ from: 'audio.value', to: 'stt.audio' }, { from: 'stt.text', to: 'out.value' }],
