@@ -5,7 +5,7 @@
  * satisfies this). The workflow's own signature is the third part: callers start it by its type.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { NodeState, RunNodeRequest, RunNodeResult } from '../engine/run/plan.ts';
+import type { NodeState, RunChainRequest, RunChainResult, RunNodeRequest, RunNodeResult } from '../engine/run/plan.ts';
 import type { BudgetReserveAnswer, BudgetReserveRequest, BudgetSettleRequest, BudgetSummary } from './budget-ledger.ts';
 
 /** Every node's state, by node id: pending, running (with its attempt), succeeded, failed, cancelled. */
@@ -28,9 +28,10 @@ export const settleBudgetUpdate = defineUpdate<BudgetSummary, [BudgetSettleReque
 /** The run's ledger (budget, spent, held, per node); null for runs without a budget. */
 export const budgetQuery = defineQuery<BudgetSummary | null>('budget');
 
-/** The one activity: runs a node (the worker registers it under this name). */
+/** The activities the worker registers under these names: one node, or a chain of cheap nodes one after another. */
 export interface NodeActivities {
   runNode(request: RunNodeRequest): Promise<RunNodeResult>;
+  runChain(request: RunChainRequest): Promise<RunChainResult>;
 }
 
 /** A reviewer's decision on a waiting approval node: approve (optionally with an edited value) or reject. */

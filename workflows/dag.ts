@@ -63,7 +63,7 @@ export function firstArrived(node: PlanNode, s: Settled, arrivals: readonly stri
  * The input values of a node, by port. A list input concatenates its sources in edge order (a single
  * value is wrapped, a list is spread); a single input takes its one source. Absent values are skipped.
  */
-export function gatherInputs(node: PlanNode, values: Values): Record<string, unknown> {
+export function gatherInputs(node: Pick<PlanNode, 'inputs'>, values: Values): Record<string, unknown> {
   const gathered: Record<string, unknown> = {};
   for (const input of node.inputs) {
     if (input.sources.length === 0) continue;

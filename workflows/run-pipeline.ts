@@ -15,6 +15,7 @@ import {
   condition,
   executeChild,
   isCancellation,
+  patched,
   setHandler,
   sleep,
   workflowInfo,
@@ -35,11 +36,15 @@ import { callNode, describeFailure } from './node-activity.ts';
 import { BATCH_ITEMS, combineItems, firstFailure, INLINE_ITEMS, runItems, type ItemOutcome } from './map-items.ts';
 import { runMapBatch } from './map-batch.ts';
 import { checkDecision } from './approval.ts';
+import { durationMs } from './duration.ts';
+import { callChain, chainable, chainRequest, CHEAP_CHAINS_PATCH, cheapChain } from './cheap-chain.ts';
 
 /** What a running node ends with: its result (and any state to record with it), or an error. */
 interface Outcome {
   result: RunNodeResult;
   patch?: Partial<NodeState>;
+  /** A chain of cheap nodes: the results of the nodes that ran after this one in the same activity. */
+  chained?: RunNodeResult[];
 }
 type Settled = ({ nodeId: string } & Outcome) | { nodeId: string; error: unknown };
 
@@ -143,8 +148,23 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
     update(node.id, { ...state, startedAt: now() });
   };
 
+  /** Cheap nodes that failed in a chain: they run again on their own, with their retries. */
+  const runAlone = new Set<string>();
+
   const startTask = (node: PlanNode): void => {
     const request = requestFor(node);
+    const chain = chainable(node) && !runAlone.has(node.id) ? cheapChain(node, plan.nodes, started, settledView, runAlone) : [node];
+    if (chain.length > 1 && patched(CHEAP_CHAINS_PATCH)) {
+      const chained = chainRequest(chain, requestFor, values);
+      begin(node, async () => {
+        const { results, failed } = await callChain(chain, chained);
+        if (failed) runAlone.add(failed);
+        const [own, ...rest] = results;
+        // The first node failed: it runs on its own; the others start when they are ready, as usual.
+        return own ? { result: own, chained: rest } : { result: await callNode(node, request, node.id) };
+      });
+      return;
+    }
     begin(node, async () => ({ result: await callNode(node, request, node.id) }));
   };
 
@@ -277,6 +297,18 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
     for (const node of plan.nodes) if (!started.has(node.id)) update(node.id, { status });
   };
 
+  const succeed = (nodeId: string, result: RunNodeResult, patch?: Partial<NodeState>): void => {
+    setValues(nodeId, result.outputs);
+    update(nodeId, {
+      status: 'succeeded',
+      attempt: result.attempt,
+      endedAt: now(),
+      // A cache hit charged nothing: its usage is what the run that made the entry spent, not reported again.
+      ...(result.cached ? { cached: true } : result.usage ? { usage: result.usage } : {}),
+      ...patch,
+    });
+  };
+
   for (;;) {
     // Start everything that is ready; inline nodes finish at once and may make more nodes ready.
     let progressed = true;
@@ -303,15 +335,12 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
     running.delete(done.nodeId);
 
     if ('result' in done) {
-      setValues(done.nodeId, done.result.outputs);
-      update(done.nodeId, {
-        status: 'succeeded',
-        attempt: done.result.attempt,
-        endedAt: now(),
-        // A cache hit charged nothing: its usage is what the run that made the entry spent, not reported again.
-        ...(done.result.cached ? { cached: true } : done.result.usage ? { usage: done.result.usage } : {}),
-        ...done.patch,
-      });
+      succeed(done.nodeId, done.result, done.patch);
+      // The rest of a chain ran in the same activity, from when its first node started.
+      for (const result of done.chained ?? []) {
+        started.add(result.nodeId!);
+        succeed(result.nodeId!, result, { startedAt: states[done.nodeId].startedAt });
+      }
       continue;
     }
 
@@ -340,14 +369,6 @@ export async function runPipeline({ plan, inputs }: RunPipelineInput): Promise<R
     throw ApplicationFailure.nonRetryable(`Nodes never became ready: ${unfinished.join(', ')}`, 'CYCLE');
   }
   return { outputs, nodes: states, ...(budget ? { budget: budget.summary() } : {}) };
-}
-
-/** A duration as the pipeline file writes it ("500ms", "30s", "5m", "1h") in milliseconds. */
-function durationMs(duration: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(duration);
-  if (!match) throw ApplicationFailure.nonRetryable(`Not a duration: "${duration}".`, 'PARAMS_INVALID');
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
-  return Number(match[1]) * unit;
 }
 
 /** A child run's provider calls, reported on its `pipeline` node. */

@@ -7,7 +7,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { TesseraError } from '../errors.ts';
-import type { NodeState, RunNodeResult, RunPipelineInput } from './plan.ts';
+import type { NodeState, RunChainResult, RunNodeResult, RunPipelineInput } from './plan.ts';
 import type { EarlierRun } from './reuse-run.ts';
 
 export async function earlierRunFromHistory(client: Client, runId: string): Promise<{ earlier: EarlierRun; inputs: Record<string, unknown> }> {
@@ -28,11 +28,14 @@ export async function earlierRunFromHistory(client: Client, runId: string): Prom
   for (const event of events) {
     const schedule = event.activityTaskScheduledEventAttributes;
     if (schedule?.activityId) scheduled.set(String(event.eventId), schedule.activityId);
-    // A local activity's result is in a marker, named by the nodeId the result carries.
+    // A local activity's result is in a marker, named by the nodeId the result carries; a chain of cheap
+    // nodes' marker holds one result per node that ran (RunChainResult).
     for (const detail of Object.values(event.markerRecordedEventAttributes?.details ?? {})) {
       for (const payload of detail?.payloads ?? []) {
-        const value = safeDecode(payload) as Partial<RunNodeResult> | undefined;
-        if (value && typeof value.nodeId === 'string' && value.outputs && typeof value.outputs === 'object') outputs.set(value.nodeId, value.outputs);
+        const value = safeDecode(payload) as (Partial<RunNodeResult> & Partial<RunChainResult>) | undefined;
+        for (const result of Array.isArray(value?.results) ? value.results : [value]) {
+          if (result && typeof result.nodeId === 'string' && result.outputs && typeof result.outputs === 'object') outputs.set(result.nodeId, result.outputs);
+        }
       }
     }
     const completed = event.activityTaskCompletedEventAttributes;

@@ -192,6 +192,23 @@ export interface RunNodeResult {
   usage?: Usage[];
 }
 
+/**
+ * Consecutive cheap nodes run in one local activity (workflows/cheap-chain.ts): each node's request
+ * without its inputs, which the worker gathers from `values` (the outputs of the nodes outside the chain
+ * that it reads) and from the outputs of the chain's nodes before it, exactly as the workflow would.
+ */
+export interface RunChainRequest {
+  nodes: Array<{ request: RunNodeRequest; inputs: PlanInput[] }>;
+  values: Record<string, Record<string, unknown>>;
+}
+
+export interface RunChainResult {
+  /** The nodes that succeeded, in order: a prefix of the chain (the rest did not run). */
+  results: RunNodeResult[];
+  /** The node that failed, if one did: the workflow runs it on its own, with its retry policy. */
+  failed?: string;
+}
+
 /** Task queue names: the default pool is the base queue, other pools get a suffix. */
 export function taskQueueFor(baseQueue: string, pool: string): string {
   return pool === 'default' ? baseQueue : `${baseQueue}-${pool}`;

@@ -215,4 +215,37 @@ export const recordedPipelines: RecordedPipeline[] = [
     inputs: { name: 'hey' },
     subPipelines: { get: (id) => (id === 'shout' ? { id, version: 1, document: shout } : undefined) },
   },
+  {
+    // Cheap nodes in one local activity (a chain with a fan-in), behind the "cheap-chains" patch.
+    name: 'cheap-chain',
+    doc: pipeline(
+      'cheap-chain',
+      [
+        { id: 'doc', type: 'input', params: { name: 'doc', kind: 'json' } },
+        { id: 'pick', type: 'json-pick', params: { path: 'name' } },
+        { id: 'hello', type: 'text-template', params: { template: 'Hello, {{n}}.' } },
+        { id: 'shout', type: 'text-template', params: { template: '{{n}}!' } },
+        { id: 'both', type: 'join', params: { separator: ' / ' } },
+        { id: 'out', type: 'output', params: { name: 'text' } },
+      ],
+      ['doc.value->pick.json', 'pick.text->hello.n', 'pick.text->shout.n', 'hello.text->both.items', 'shout.text->both.items', 'both.text->out.value'],
+    ),
+    inputs: { doc: { name: 'Ada' } },
+  },
+  {
+    // A chain whose second node fails: the first's result comes back, the failed node runs again on its own.
+    name: 'cheap-chain-fails',
+    doc: pipeline(
+      'cheap-chain-fails',
+      [
+        { id: 'doc', type: 'input', params: { name: 'doc', kind: 'json' } },
+        { id: 'person', type: 'json-pick', params: { path: 'person' } },
+        { id: 'first', type: 'json-pick', params: { path: 'first' } },
+        { id: 'out', type: 'output', params: { name: 'first' } },
+      ],
+      ['doc.value->person.json', 'person.value->first.json', 'first.text->out.value'],
+    ),
+    inputs: { doc: { person: { last: 'Lovelace' } } },
+    fails: true,
+  },
 ];
