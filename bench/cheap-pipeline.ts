@@ -42,7 +42,8 @@ async function run({ env: getEnv, log }: PartContext): Promise<PartResult> {
   const rpsRatio = rps(tessera) / rps(bare);
   const cpuRatio = perRun(tessera, 'server') / perRun(bare, 'server');
   const body = `The pipeline \`input -> json-pick -> text-template -> join -> ... -> output\` (${nodes} cheap built-in nodes in
-sequence, which declare \`local\` and run as Temporal local activities in the worker that runs the workflow)
+sequence, which declare \`local\`: they run in the worker that runs the workflow, all ten in one local
+activity, a chain, \`workflows/cheap-chain.ts\`)
 against a bare workflow of ${nodes} regular activities doing the same work (\`bench/bare-workflow.ts\`
 \`bareTextChain\`), ${concurrency} runs started at once, the four workflows of the table in turn; ${CHEAP.rounds} rounds
 each after ${CHEAP.warmup} warm-up.

@@ -31,7 +31,7 @@ async function run({ env: getEnv, log }: PartContext): Promise<PartResult> {
   };
   const chainTable = table(
     ['Workflow', 'Mean', 'Median', 'Min', 'Max', 'Wall / node', 'Bench CPU / node', 'Server CPU / node', 'Load (1 min)'],
-    [chainRow(`Tessera, ${n}-node chain`, chainT), chainRow(`Tessera, ${n} cheap nodes (local activities)`, chainL), chainRow(`Bare Temporal, ${n} activities`, chainB)],
+    [chainRow(`Tessera, ${n}-node chain`, chainT), chainRow(`Tessera, ${n} cheap nodes (local, one chain)`, chainL), chainRow(`Bare Temporal, ${n} activities`, chainB)],
   );
 
   const { width, sleepMs } = FAN_OUT;
