@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.ts';
 import { NodeError } from '../node-sdk/define-node.ts';
 import { describeRateLimit, type RateLimit } from './rate-limits.ts';
-import { openSlotTable, type Grant, type SlotTable } from './slot-table.ts';
+import type { Grant, SlotTable } from './slot-table.ts';
 import type { StoreSettings } from '../store/open-store.ts';
 
 export interface WaitOptions {
@@ -103,6 +103,8 @@ export class RateLimiter {
 /** The limiter of a worker whose settings give `limits` (none: undefined, and nothing is opened). */
 export async function openRateLimiter(settings: StoreSettings, limits: readonly RateLimit[]): Promise<RateLimiter | undefined> {
   if (limits.length === 0) return undefined;
+  // The slot table's drivers (better-sqlite3, pg) are loaded only by a worker that has limits.
+  const { openSlotTable } = await import('./slot-table.ts');
   return new RateLimiter(await openSlotTable(settings), limits);
 }
 

@@ -6,12 +6,12 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import sharp from 'sharp';
-import { createWorker, OEM, type Worker } from 'tesseract.js';
+import type { Worker } from 'tesseract.js';
 import { NodeError } from '../node-sdk/define-node.ts';
 import type { OcrCapability, OcrRequest, OcrResult, Provider } from '../providers/types.ts';
 import { mediaError, reason } from './errors.ts';
 import { decodeFailure, inspectImage } from './image.ts';
+import { loadSharp } from './sharp.ts';
 
 export const LOCAL_OCR_MODEL = 'tesseract-lstm-eng';
 const DEFAULT_IDLE_MS = 60_000;
@@ -67,12 +67,13 @@ export class LocalOcr implements OcrCapability {
   }
 
   #getWorker(): Promise<Worker> {
-    this.#worker ??= createWorker('eng', OEM.LSTM_ONLY, {
+    // tesseract.js is loaded with the first recognition: a worker that never reads an image does not load it.
+    this.#worker ??= import('tesseract.js').then(({ createWorker, OEM }) => createWorker('eng', OEM.LSTM_ONLY, {
       langPath: englishDataPath(),
       gzip: true,
       // 'none': read the model from the package every time, never write a cache file into the working folder.
       cacheMethod: 'none',
-    }).catch((err: unknown) => {
+    })).catch((err: unknown) => {
       this.#worker = undefined;
       throw mediaError('MEDIA_TOOL_MISSING', `Local OCR could not start; is the npm package @tesseract.js-data/eng installed? (${reason(err)})`);
     });
@@ -90,6 +91,7 @@ const TESSERACT_FALLBACK_DPI = 70;
  */
 async function normalise(bytes: Buffer): Promise<Buffer> {
   const info = await inspectImage(bytes);
+  const sharp = await loadSharp();
   try {
     const density = Math.max(TESSERACT_FALLBACK_DPI, (await sharp(bytes).metadata()).density ?? 0);
     return await sharp(bytes, { autoOrient: true }).flatten({ background: '#ffffff' }).greyscale().withMetadata({ density, orientation: 1 }).png().toBuffer();

@@ -5,9 +5,7 @@
  * SECRET_KEY_INVALID) rather than failing requests later.
  */
 import { dataPaths } from '../config.ts';
-import { parseDatabaseUrl } from './pg-pool.ts';
-import { PgStore } from './pg-store.ts';
-import { SqliteStore } from './sqlite-store.ts';
+import { parseDatabaseUrl } from './database-url.ts';
 import type { Store } from './types.ts';
 
 export interface StoreSettings {
@@ -19,7 +17,12 @@ export interface StoreSettings {
 }
 
 export async function openStore(settings: StoreSettings): Promise<Store> {
-  if (settings.databaseUrl) return PgStore.open(settings.databaseUrl, { secretKey: settings.secretKey, dataDir: settings.dataDir });
+  // Each store's module (and its driver: pg, better-sqlite3) is loaded only when that store is opened.
+  if (settings.databaseUrl) {
+    const { PgStore } = await import('./pg-store.ts');
+    return PgStore.open(settings.databaseUrl, { secretKey: settings.secretKey, dataDir: settings.dataDir });
+  }
+  const { SqliteStore } = await import('./sqlite-store.ts');
   return SqliteStore.open(dataPaths(settings.dataDir).store, { secretKey: settings.secretKey });
 }
 

@@ -4,10 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import type { TemporalSettings } from '../config.ts';
 import { TesseraError } from '../errors.ts';
-import { ensureTemporalRuntime } from '../worker/runtime.ts';
 import { portAnswers, startDevServer, type DevServer } from './dev-server.ts';
 
 export interface TemporalHandle {
@@ -79,10 +78,13 @@ export async function connectTemporal(settings: TemporalSettings, options: Conne
   }
 
   let native: Promise<NativeConnection> | undefined;
-  const workerConnection = (): Promise<NativeConnection> => {
-    ensureTemporalRuntime(); // before the first native connection, which would install a default runtime
-    return (native ??= NativeConnection.connect({ address: address!, tls, apiKey: settings.apiKey }));
-  };
+  // @temporalio/worker (the Core SDK's native side) is loaded with the first native connection: a process
+  // that only serves the API never loads it.
+  const workerConnection = (): Promise<NativeConnection> =>
+    (native ??= Promise.all([import('@temporalio/worker'), import('../worker/runtime.ts')]).then(([{ NativeConnection }, { ensureTemporalRuntime }]) => {
+      ensureTemporalRuntime(); // before the first native connection, which would install a default runtime
+      return NativeConnection.connect({ address: address!, tls, apiKey: settings.apiKey });
+    }));
 
   return {
     address,
