@@ -21,7 +21,7 @@ import { createLogger } from '../engine/logger.ts';
 import { validatePipeline, type ValidPipeline } from '../engine/pipeline/validate.ts';
 import { startRun } from '../engine/run/start.ts';
 import { startDevServer, type DevServer } from '../engine/temporal/dev-server.ts';
-import { createWorker } from '../engine/worker/create-worker.ts';
+import { createWorker, EAGER_ACTIVITIES_PER_TASK } from '../engine/worker/create-worker.ts';
 import { ensureTemporalRuntime } from '../engine/worker/runtime.ts';
 import { createRegistry } from '../nodes/index.ts';
 import type { BareActivities } from './bare-workflow.ts';
@@ -115,6 +115,7 @@ async function connectWorkers(server: DevServer, dir: string, log: (message: str
     activities,
     // The same worker settings createWorker uses, so only the workflow and activity code differ.
     maxConcurrentActivityTaskExecutions: 100,
+    maxEagerActivityReservationsPerWorkflowTask: EAGER_ACTIVITIES_PER_TASK,
     stickyQueueScheduleToStartTimeout: '1s',
     shutdownGraceTime: '5s',
   });

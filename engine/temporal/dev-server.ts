@@ -27,6 +27,11 @@ const CHILD_GUARD = fileURLToPath(new URL('./child-guard.mjs', import.meta.url))
  * lets entries go only when it needs room, so its memory grew by about 65 KiB per run until some 4,000 runs
  * (430 MiB). 512 entries hold about 250 runs at once and keep it near 290 MiB with the same throughput; a run
  * beyond them reloads its state from SQLite at its next task (docs/benchmarks.md, "memory-bounds").
+ *
+ * Measured for the 16-wide fan-out and left out (bench/fan-out-tuning.ts; docs/benchmarks.md, "Worker
+ * tuning"): one task-queue partition (`matching.numTaskqueue{Read,Write}Partitions=1`, 0.98-1.00x the wall
+ * time) and `system.enableActivityEagerExecution=true` (0.99x: start-dev already allows eager activities;
+ * the worker asks for them, engine/worker/create-worker.ts).
  */
 export const DEV_SERVER_TUNING = [
   '--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000',
