@@ -16,7 +16,7 @@
  * The input part is an estimate (tokenisers differ; chars / 4 suits English), so a call may cost a
  * little more or less than its estimate; the output part, usually the larger, is exact as a maximum.
  */
-import type { ChatRequest, EmbedRequest, OcrRequest, StructuredRequest, TranscribeRequest } from '../providers/types.ts';
+import { mediaBytes, type ChatRequest, type EmbedRequest, type OcrRequest, type StructuredRequest, type TranscribeRequest } from '../providers/types.ts';
 import { PRICES, priceOf, type PriceTable } from '../providers/usage.ts';
 
 export const ESTIMATE_RULES = Object.freeze({
@@ -71,7 +71,7 @@ export function chatShape(provider: string, operation: 'chat' | 'structured', re
 }
 
 export function transcribeShape(provider: string, request: TranscribeRequest): CallShape {
-  const audioSeconds = request.durationSeconds ?? request.audio.data.length / ESTIMATE_RULES.audioBytesPerSecond;
+  const audioSeconds = request.durationSeconds ?? mediaBytes(request.audio) / ESTIMATE_RULES.audioBytesPerSecond;
   return { provider, model: request.model, operation: 'transcribe', inputTokens: textTokens(request.prompt?.length ?? 0), images: 0, audioSeconds, maxOutputTokens: 0 };
 }
 

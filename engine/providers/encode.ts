@@ -4,7 +4,7 @@
  * refuse it on every attempt.
  */
 import { providerError, type CallContext } from './errors.ts';
-import type { MediaPart } from './types.ts';
+import { mediaBytes, type MediaFile, type MediaPart } from './types.ts';
 
 /** Image types both OpenAI and Anthropic accept in chat. */
 export const CHAT_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
@@ -20,10 +20,11 @@ export function dataUrl(part: MediaPart, mime = normaliseMime(part.mime)): strin
   return `data:${mime};base64,${part.data.toString('base64')}`;
 }
 
-export function assertUploadSize(part: MediaPart, maxBytes: number, ctx: CallContext): void {
-  if (part.data.length > maxBytes) {
+export function assertUploadSize(part: MediaPart | MediaFile, maxBytes: number, ctx: CallContext): void {
+  const bytes = mediaBytes(part);
+  if (bytes > maxBytes) {
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-    throw providerError('PROVIDER_MEDIA_UNSUPPORTED', ctx, `the upload is ${mb(part.data.length)}, over the ${mb(maxBytes)} limit; split it into chunks first.`);
+    throw providerError('PROVIDER_MEDIA_UNSUPPORTED', ctx, `the upload is ${mb(bytes)}, over the ${mb(maxBytes)} limit; split it into chunks first.`);
   }
 }
 
@@ -34,7 +35,7 @@ const AUDIO_EXTENSIONS: Record<string, string> = {
 };
 
 /** Transcription APIs infer the format from the file name's extension, so the name must carry the right one. */
-export function uploadName(part: MediaPart): string {
+export function uploadName(part: MediaPart | MediaFile): string {
   const ext = AUDIO_EXTENSIONS[normaliseMime(part.mime)];
   const base = (part.name ?? 'audio').replace(/[\\/]/g, '_');
   if (!ext || base.toLowerCase().endsWith(`.${ext}`)) return base;

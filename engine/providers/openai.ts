@@ -6,6 +6,7 @@
  * The client runs with `maxRetries: 0`: Temporal's activity retry is the only retry layer, and
  * errors.ts tells it what is worth retrying.
  */
+import { openAsBlob } from 'node:fs';
 import OpenAI, { toFile } from 'openai';
 import type { ChatCompletion, ChatCompletionContentPart, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { callProvider, providerError, safeBaseURL, type CallContext } from './errors.ts';
@@ -155,7 +156,10 @@ export class OpenAIProvider implements Provider {
     const ctx = this.#ctx('transcribe', req.model);
     assertUploadSize(req.audio, maxUploadBytes, ctx);
     const verbose = supportsVerboseJson(req.model);
-    const file = await toFile(req.audio.data, uploadName(req.audio), { type: req.audio.mime });
+    // A file is given to the SDK as a file-backed Blob: the multipart body then streams it from disk, where a
+    // Buffer would be held whole for the call (and the chunks of a long recording are sent a few at a time).
+    const audio = 'path' in req.audio ? await openAsBlob(req.audio.path, { type: req.audio.mime }) : req.audio.data;
+    const file = await toFile(audio, uploadName(req.audio), { type: req.audio.mime });
     const res = (await callProvider(ctx, () =>
       this.#client.audio.transcriptions.create(
         {

@@ -27,6 +27,23 @@ export interface MediaPart {
   name?: string;
 }
 
+/**
+ * Media that stays in a file and is read as it is sent (an audio chunk on disk), so a call does not hold
+ * its bytes in memory.
+ */
+export interface MediaFile {
+  path: string;
+  /** The file's size in bytes. */
+  size: number;
+  mime: string;
+  name?: string;
+}
+
+/** The size in bytes of media in memory or in a file. */
+export function mediaBytes(part: MediaPart | MediaFile): number {
+  return 'data' in part ? part.data.length : part.size;
+}
+
 export type ContentPart =
   | { type: 'text'; text: string }
   | { type: 'image'; image: MediaPart; detail?: 'low' | 'high' | 'auto' };
@@ -67,7 +84,8 @@ export interface StructuredResult {
 
 export interface TranscribeRequest extends CallOptions {
   model: string;
-  audio: MediaPart;
+  /** The bytes, or a file the provider reads as it uploads it (the transcribe node's chunks). */
+  audio: MediaPart | MediaFile;
   language?: string;
   /** Domain vocabulary or style hint (Whisper's `prompt`). */
   prompt?: string;

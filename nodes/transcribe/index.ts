@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { mediaKindAccepts } from '../../engine/blob/media-kind.ts';
 import { defineNode, NodeError } from '../../engine/node-sdk/define-node.ts';
@@ -65,7 +64,8 @@ export const transcribeNode = defineNode({
             const chunk = split.chunks[next++];
             const result = await stt.transcribe({
               model: resolveModel(params.provider, params.model, stt.defaultModel, 'transcribe'),
-              audio: { data: await readFile(chunk.path), mime: chunk.mime, name: `chunk-${chunk.index}.${chunk.path.split('.').pop()}` },
+              // The chunk's file, not its bytes: the provider streams it as it uploads it.
+              audio: { path: chunk.path, size: chunk.bytes, mime: chunk.mime, name: `chunk-${chunk.index}.${chunk.path.split('.').pop()}` },
               language: params.language,
               prompt,
               // Models that answer without segments or duration (*-transcribe) get the chunk's measured length.

@@ -6,12 +6,14 @@
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { BlobRef } from '../../engine/blob/ref.ts';
 import { defaultTools } from '../../engine/media/tools.ts';
+import type { Capability, Providers, TranscribeCapability, TranscribeRequest } from '../../engine/providers/types.ts';
 import { transcribeNode } from '../../nodes/transcribe/index.ts';
 import type { RecordedRequest } from '../support/fake-provider-server.ts';
 import { nodeError, runNode, startNodeEnv, type NodeEnv } from '../support/node-harness.ts';
@@ -162,6 +164,33 @@ test('a short clip is exactly one request; the detected language comes back when
   assert.equal(out.language, 'english');
   assert.equal((out.segments as unknown[]).length, 1);
   assert.equal(ctx.usage.length, 1);
+});
+
+test('each chunk reaches the provider as its file, not as bytes in memory; the provider uploads that file', async () => {
+  // The node's chunks, as the OpenAI provider is asked for them.
+  const given: { path?: string; inMemory: boolean; sha256: string }[] = [];
+  const providers: Providers = {
+    ...env.providers,
+    require: ((name: string, capability: Capability) => {
+      const found = env.providers.require(name, capability);
+      if (capability !== 'transcribe') return found;
+      const stt = found as TranscribeCapability;
+      return {
+        ...stt,
+        transcribe: async (request: TranscribeRequest) => {
+          const bytes = 'path' in request.audio ? await readFile(request.audio.path) : request.audio.data;
+          given.push({ path: 'path' in request.audio ? request.audio.path : undefined, inMemory: 'data' in request.audio, sha256: createHash('sha256').update(bytes).digest('hex') });
+          return stt.transcribe(request);
+        },
+      };
+    }) as Providers['require'],
+  };
+  await runNode(transcribeNode, { audio: longSpeech }, { maxChunkSeconds: 20 }, env.context({ providers }));
+  const uploaded = env.fake.requestsTo('transcriptions').map((r) => r.form!.files[0]!.sha256).sort();
+  assert.ok(given.length >= 4, `${given.length} chunks`);
+  assert.deepEqual(given.map((g) => g.inMemory), given.map(() => false));
+  assert.ok(given.every((g) => g.path && /^chunk-\d+\.mp3$/.test(path.basename(g.path))), JSON.stringify(given));
+  assert.deepEqual(given.map((g) => g.sha256).sort(), uploaded, 'the fake received each chunk file\'s bytes');
 });
 
 test('a *-transcribe model (json, no segments): the one segment spans the chunk; usage has the audio length', async () => {

@@ -1,6 +1,10 @@
 /** The OpenAI provider through the real `openai` SDK against the fake server: what was sent, what came back. */
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { OpenAIProvider } from '../../engine/providers/openai.ts';
 import { NodeError } from '../../engine/node-sdk/define-node.ts';
 import { contentMarker, startFakeProviders, type FakeProviders } from '../support/fake-provider-server.ts';
@@ -133,6 +137,33 @@ test('gpt-4o-transcribe asks for json and gets one segment; token usage is price
   assert.match(texts[1]!, /^audio 2000 bytes/);
   const fields = fake.requestsTo('transcriptions').map((r) => r.form!.fields);
   assert.deepEqual(fields, [{ model: 'gpt-4o-transcribe', response_format: 'json' }, { model: 'gpt-4o-transcribe', response_format: 'json' }]);
+});
+
+test('audio in a file is uploaded from the file (a file-backed Blob): the same bytes, name and type as from memory', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tessera-openai-file-'));
+  try {
+    const data = Buffer.concat([randomBytes(3 * 1024 * 1024), contentMarker('Read from the disk.')]);
+    const file = path.join(dir, 'chunk-0.mp3');
+    await writeFile(file, data);
+    const fromFile = await openai.transcribe.transcribe({ model: 'whisper-1', audio: { path: file, size: data.length, mime: 'audio/mpeg', name: 'chunk-0.mp3' } });
+    const fromMemory = await openai.transcribe.transcribe({ model: 'whisper-1', audio: { data, mime: 'audio/mpeg', name: 'chunk-0.mp3' } });
+    const [a, b] = fake.requestsTo('transcriptions').map((r) => r.form!.files[0]!);
+    assert.deepEqual({ ...a!, data: undefined }, { ...b!, data: undefined });
+    assert.equal(a!.sha256, createHash('sha256').update(data).digest('hex'));
+    assert.equal(a!.size, data.length);
+    assert.equal(fromFile.text, 'Read from the disk.');
+    assert.equal(fromMemory.text, fromFile.text);
+    // Over the limit by the size it is given: refused before anything is read or sent.
+    const small = new OpenAIProvider({ name: 'openai', apiKey: KEY, baseURL: fake.openaiBaseURL, maxUploadBytes: 100 });
+    fake.reset();
+    await assert.rejects(
+      small.transcribe.transcribe({ model: 'whisper-1', audio: { path: file, size: data.length, mime: 'audio/mpeg' } }),
+      (err: NodeError) => err.code === 'PROVIDER_MEDIA_UNSUPPORTED' && !err.options.retryable,
+    );
+    assert.equal(fake.requests.length, 0);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('an upload over maxUploadBytes is refused before sending', async () => {
