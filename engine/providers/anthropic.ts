@@ -8,9 +8,9 @@
  * `detail` on images is an OpenAI notion and is ignored here. The client runs with `maxRetries: 0`
  * (Temporal retries; errors.ts classifies).
  */
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { ContentBlockParam, Message, MessageCreateParamsNonStreaming, MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
-import { callProvider, providerError, safeBaseURL, type CallContext } from './errors.ts';
+import { anthropicSdkLoaded, callProvider, providerError, safeBaseURL, type CallContext } from './errors.ts';
 import { chatImageType, NO_AUTH_HEADERS, objectSchema, wireName } from './encode.ts';
 import { ANTHROPIC_IMAGE_LIMITS } from './image-limits.ts';
 import { withCost } from './usage.ts';
@@ -37,25 +37,33 @@ export class AnthropicProvider implements Provider {
   readonly pricing: string | undefined;
   readonly chat: ChatCapability;
   readonly structured: StructuredCapability;
-  readonly #client: Anthropic;
+  #client: Promise<Anthropic> | undefined;
   readonly #opts: AnthropicProviderOptions;
 
   constructor(opts: AnthropicProviderOptions) {
     this.name = opts.name;
     this.pricing = opts.pricing;
     this.#opts = opts;
-    this.#client = new Anthropic({
-      // A placeholder key keeps the SDK from searching profiles and config files for credentials;
-      // the null headers then strip it from the wire.
-      apiKey: opts.apiKey || 'no-key',
-      baseURL: opts.baseURL || ANTHROPIC_BASE_URL,
-      timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      maxRetries: 0,
-      ...(opts.apiKey ? {} : { defaultHeaders: NO_AUTH_HEADERS }),
-    });
     const imageLimits = () => ANTHROPIC_IMAGE_LIMITS; // no detail levels: one size rule
     this.chat = { chat: (req) => this.#chat(req), imageLimits, defaultModel: DEFAULT_MODEL, defaultVisionModel: DEFAULT_MODEL };
     this.structured = { structured: (req) => this.#structured(req), imageLimits, defaultModel: DEFAULT_MODEL };
+  }
+
+  /** The SDK's client, made at the first call: a process that never calls Anthropic does not load the SDK. */
+  #sdkClient(): Promise<Anthropic> {
+    return (this.#client ??= import('@anthropic-ai/sdk').then(({ default: Sdk }) => {
+      anthropicSdkLoaded(Sdk);
+      const opts = this.#opts;
+      return new Sdk({
+        // A placeholder key keeps the SDK from searching profiles and config files for credentials;
+        // the null headers then strip it from the wire.
+        apiKey: opts.apiKey || 'no-key',
+        baseURL: opts.baseURL || ANTHROPIC_BASE_URL,
+        timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        maxRetries: 0,
+        ...(opts.apiKey ? {} : { defaultHeaders: NO_AUTH_HEADERS }),
+      });
+    }));
   }
 
   #ctx(operation: CallContext['operation'], model: string): CallContext {
@@ -79,7 +87,7 @@ export class AnthropicProvider implements Provider {
       ...(req.system ? { system: req.system } : {}),
       ...extra,
     };
-    const message = await callProvider(ctx, () => this.#client.messages.create(body, { signal: req.signal }));
+    const message = await callProvider(ctx, async () => (await this.#sdkClient()).messages.create(body, { signal: req.signal }));
     if (typeof message !== 'object' || message === null || !Array.isArray(message.content)) {
       throw providerError('PROVIDER_BAD_RESPONSE', ctx, 'the answer has no content blocks.');
     }

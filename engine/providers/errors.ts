@@ -9,7 +9,7 @@
  * response headers or the SDK error object (which holds the headers).
  */
 import OpenAI from 'openai';
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { NodeError } from '../node-sdk/define-node.ts';
 
 /** The codes provider failures carry, with whether they are retried (for the error catalogue). */
@@ -57,6 +57,15 @@ export function providerError(code: ProviderErrorCode, ctx: CallContext, what: s
   });
 }
 
+/**
+ * The Anthropic SDK, once anthropic.ts has loaded it for its first call (it is not loaded before: about 10
+ * MiB of a worker's memory that never calls Anthropic). No Anthropic error can exist before that.
+ */
+let anthropicSdk: typeof Anthropic | undefined;
+export function anthropicSdkLoaded(sdk: typeof Anthropic): void {
+  anthropicSdk = sdk;
+}
+
 /** Runs one SDK call and classifies its failure; NodeErrors raised by our own checks pass through. */
 export async function callProvider<T>(ctx: CallContext, call: () => Promise<T>): Promise<T> {
   try {
@@ -69,22 +78,23 @@ export async function callProvider<T>(ctx: CallContext, call: () => Promise<T>):
 export function classifyProviderError(err: unknown, ctx: CallContext): NodeError {
   if (err instanceof NodeError) return err;
   const e = err as { name?: string; message?: string; status?: unknown; headers?: unknown; error?: unknown; cause?: unknown };
-  const either = (a: abstract new (...args: never[]) => unknown, b: abstract new (...args: never[]) => unknown) => err instanceof a || err instanceof b;
+  const either = (a: abstract new (...args: never[]) => unknown, b: ((sdk: typeof Anthropic) => abstract new (...args: never[]) => unknown)) =>
+    err instanceof a || (anthropicSdk !== undefined && err instanceof b(anthropicSdk));
 
   // Order matters: the timeout and abort classes extend the connection/API error classes.
-  if (either(OpenAI.APIUserAbortError, Anthropic.APIUserAbortError) || e?.name === 'AbortError') {
+  if (either(OpenAI.APIUserAbortError, (a) => a.APIUserAbortError) || e?.name === 'AbortError') {
     return providerError('PROVIDER_ABORTED', ctx, 'the call was aborted.');
   }
-  if (either(OpenAI.APIConnectionTimeoutError, Anthropic.APIConnectionTimeoutError)) return providerError('PROVIDER_TIMEOUT', ctx, 'no answer within the timeout.');
-  if (either(OpenAI.APIConnectionError, Anthropic.APIConnectionError)) {
+  if (either(OpenAI.APIConnectionTimeoutError, (a) => a.APIConnectionTimeoutError)) return providerError('PROVIDER_TIMEOUT', ctx, 'no answer within the timeout.');
+  if (either(OpenAI.APIConnectionError, (a) => a.APIConnectionError)) {
     return providerError('PROVIDER_UNAVAILABLE', ctx, `cannot reach the provider ${connectionProblem(e.cause, ctx.baseURL)}.`);
   }
-  if (either(OpenAI.APIError, Anthropic.APIError) && typeof e.status === 'number') return classifyStatus(e.status, e, ctx);
+  if (either(OpenAI.APIError, (a) => a.APIError) && typeof e.status === 'number') return classifyStatus(e.status, e, ctx);
   if (err instanceof SyntaxError) return providerError('PROVIDER_BAD_RESPONSE', ctx, 'the response body is not valid JSON.');
   if (err instanceof TypeError && isNetworkFailure(err)) {
     return providerError('PROVIDER_UNAVAILABLE', ctx, `the connection dropped while reading the answer (${describeCause(err.cause ?? err)}).`);
   }
-  if (either(OpenAI.OpenAIError, Anthropic.AnthropicError)) {
+  if (either(OpenAI.OpenAIError, (a) => a.AnthropicError)) {
     return providerError('PROVIDER_ERROR', ctx, String(e.message ?? 'the SDK refused the call.'));
   }
   // Our own bug or something unforeseen: keep it retryable like any unexpected node error, minus secrets.

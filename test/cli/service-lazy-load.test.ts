@@ -2,9 +2,10 @@
  * The long-running processes load only what their role needs (issue 15: API + worker memory). A started
  * `tessera serve` (no worker) must not load the Temporal worker SDK (its native Core side), sharp, tesseract
  * or pg; a started `tessera worker` must not load the HTTP server (fastify, prom-client), the store's SQL
- * layer, sharp, tesseract or pg. Each package is loaded on first use instead (a native connection, an image,
- * a PostgreSQL URL, the API). The processes run with test/support/load-recorder-register.mjs, which prints
- * every package they loaded, through ES module imports and through require() (CommonJS, on SIGUSR2).
+ * layer, sharp, tesseract, pg or the Anthropic SDK (even with a key). Each package is loaded on first use
+ * instead (a native connection, an image, a PostgreSQL URL, the API, a call to Anthropic). The processes
+ * run with test/support/load-recorder-register.mjs, which prints every package they loaded, through ES
+ * module imports and through require() (CommonJS, on SIGUSR2).
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -32,7 +33,7 @@ after(async () => {
 });
 
 /** Starts `tessera <args>` until "ready", runs `whileUp`, and returns the packages it had loaded by then. */
-async function packagesLoaded(name: string, args: string[], whileUp: (stderr: string) => Promise<void> = async () => {}): Promise<Set<string>> {
+async function packagesLoaded(name: string, args: string[], whileUp: (stderr: string) => Promise<void> = async () => {}, env: Record<string, string> = {}): Promise<Set<string>> {
   const dataDir = path.join(dir, name);
   mkdirSync(dataDir);
   cpSync(BUNDLE_CACHE, path.join(dataDir, 'cache'), { recursive: true });
@@ -41,6 +42,7 @@ async function packagesLoaded(name: string, args: string[], whileUp: (stderr: st
     TESSERA_DATA_DIR: dataDir,
     TESSERA_LOG_LEVEL: 'error',
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${RECORDER}`.trim(),
+    ...env,
   });
   try {
     await whileUp(proc.stderr());
@@ -70,8 +72,8 @@ test('tessera serve (no worker) answers without loading the Temporal worker SDK,
   assert.deepEqual(present(loaded, ['@temporalio/worker', '@temporalio/core-bridge', 'sharp', 'tesseract.js', 'pg']), []);
 });
 
-test('tessera worker loads neither the HTTP server nor the store, sharp, tesseract or pg until a node needs them', async () => {
-  const loaded = await packagesLoaded('worker', ['worker']);
+test('tessera worker loads neither the HTTP server nor the store, sharp, tesseract, pg or the Anthropic SDK until a node needs them', async () => {
+  const loaded = await packagesLoaded('worker', ['worker'], async () => {}, { ANTHROPIC_API_KEY: 'sk-ant-not-a-key' });
   assert.deepEqual(present(loaded, ['@temporalio/worker', 'openai']), ['@temporalio/worker', 'openai']);
-  assert.deepEqual(present(loaded, ['fastify', '@fastify/static', '@fastify/swagger', 'prom-client', 'kysely', 'sharp', 'tesseract.js', 'pg']), []);
+  assert.deepEqual(present(loaded, ['fastify', '@fastify/static', '@fastify/swagger', 'prom-client', 'kysely', 'sharp', 'tesseract.js', 'pg', '@anthropic-ai/sdk']), []);
 });
