@@ -3,12 +3,15 @@
  * private temporary folder that the caller removes with `dispose` when done.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { link, mkdtemp, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { FsBlobStore } from '../blob/fs-store.ts';
+import type { BlobRef } from '../blob/ref.ts';
 import { sniffFile } from '../blob/sniff.ts';
+import type { BlobStore } from '../blob/store.ts';
 
 export interface TempDir {
   path: string;
@@ -44,4 +47,26 @@ export async function writeTempFile(source: Uint8Array | Readable): Promise<Temp
     await dir.dispose();
     throw err;
   }
+}
+
+/**
+ * A blob as a temporary file `input.<ext>` for tools: a hard link to the blob's own file when the blob store
+ * keeps its files on this machine's disk and the temporary folder is on the same file system, else a copy
+ * streamed from the store (`writeTempFile`). The link copies nothing: copying a 1 GB recording took 3-8 s
+ * and 35-45 MiB of the worker's memory. Tools only read the file; removing the link leaves the blob.
+ */
+export async function blobTempFile(blobs: BlobStore, ref: Pick<BlobRef, 'sha256'>): Promise<TempFile> {
+  if (blobs instanceof FsBlobStore && (await blobs.has(ref))) {
+    const stored = blobs.pathOf(ref.sha256);
+    const dir = await makeTempDir();
+    try {
+      const ext = (await sniffFile(stored))?.ext;
+      const file = path.join(dir.path, ext && /^[a-z0-9]{1,8}$/.test(ext) ? `input.${ext}` : 'input');
+      await link(stored, file);
+      return { path: file, dispose: dir.dispose };
+    } catch {
+      await dir.dispose(); // another file system (EXDEV), or links not allowed there: copy
+    }
+  }
+  return writeTempFile(await blobs.get(ref));
 }

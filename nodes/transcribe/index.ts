@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { mediaKindAccepts } from '../../engine/blob/media-kind.ts';
 import { defineNode, NodeError } from '../../engine/node-sdk/define-node.ts';
 import { splitAudio, stitchTranscripts, type ChunkTranscript } from '../../engine/media/audio.ts';
-import { writeTempFile } from '../../engine/media/temp.ts';
+import { blobTempFile } from '../../engine/media/temp.ts';
 import { modelParam, providerParam, resolveModel } from '../common/params.ts';
 import { CLINICAL_TRANSCRIPTION_PROMPT } from '../common/prompts.ts';
 
@@ -46,7 +46,7 @@ export const transcribeNode = defineNode({
     }
     const stt = ctx.providers.require(params.provider, 'transcribe');
     const prompt = [params.preset === 'clinical' ? CLINICAL_TRANSCRIPTION_PROMPT : undefined, params.prompt].filter(Boolean).join(' ') || undefined;
-    const source = await writeTempFile(await ctx.blobs.get(inputs.audio));
+    const source = await blobTempFile(ctx.blobs, inputs.audio);
     try {
       const split = await splitAudio(source.path, {
         maxBytes: stt.maxUploadBytes,
