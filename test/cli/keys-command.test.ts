@@ -8,11 +8,16 @@ import { SqliteStore } from '../../engine/store/sqlite-store.ts';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-cli-keys-'));
 
-/** Runs a command, returning its exit code and what it wrote to stdout. */
+/**
+ * Runs a command, returning its exit code and what it wrote to stdout. The commands write text; binary
+ * writes are the test runner's own reports (node --test speaks to its parent over this process's stdout,
+ * and does so whenever the command awaits), passed on untouched.
+ */
 async function capture(fn: () => Promise<number>): Promise<{ code: number; stdout: string }> {
   const write = process.stdout.write;
   let stdout = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true)) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
+    typeof chunk === 'string' ? ((stdout += chunk), true) : (write as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest)) as typeof process.stdout.write;
   try {
     return { code: await fn(), stdout };
   } finally {
