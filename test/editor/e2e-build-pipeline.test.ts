@@ -13,7 +13,7 @@ import { TesseraClient } from '../../engine/api/client/client.ts';
 import { ROOT } from '../support/cli.ts';
 import { launch, screenshot, type Browser } from './support/browser.ts';
 import { EditorPage } from './support/editor-page.ts';
-import { startEditorServer, type EditorServer } from './support/editor-server.ts';
+import { startEditorServer, startServerAndBrowser, type EditorServer } from './support/editor-server.ts';
 
 let server: EditorServer;
 let browser: Browser;
@@ -21,7 +21,7 @@ let api: TesseraClient;
 let savedId: string;
 
 before(async () => {
-  [server, browser] = await Promise.all([startEditorServer(), launch()]);
+  ({ server, browser } = await startServerAndBrowser(() => startEditorServer(), () => launch()));
   api = new TesseraClient({ server: server.url });
 });
 after(async () => {

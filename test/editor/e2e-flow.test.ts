@@ -17,7 +17,7 @@ import { fakeKey } from '../support/fake-keys.ts';
 import { startFakeProviders, type FakeProviders } from '../support/fake-provider-server.ts';
 import { launch, screenshot, type Browser } from './support/browser.ts';
 import { EditorPage } from './support/editor-page.ts';
-import { startEditorServer, type EditorServer } from './support/editor-server.ts';
+import { startEditorServer, startServerAndBrowser, type EditorServer } from './support/editor-server.ts';
 
 let fake: FakeProviders;
 let server: EditorServer;
@@ -64,10 +64,10 @@ const child: Pipeline = {
 
 before(async () => {
   fake = await startFakeProviders();
-  [server, browser] = await Promise.all([
-    startEditorServer({ env: { OPENAI_API_KEY: fakeKey('sk-editor-flow'), OPENAI_BASE_URL: fake.openaiBaseURL } }),
-    launch(),
-  ]);
+  ({ server, browser } = await startServerAndBrowser(
+    () => startEditorServer({ env: { OPENAI_API_KEY: fakeKey('sk-editor-flow'), OPENAI_BASE_URL: fake.openaiBaseURL } }),
+    () => launch(),
+  ));
   api = new TesseraClient({ server: server.url });
   childId = (await api.createPipeline(child)).pipeline.id;
   flowId = (await api.createPipeline(flow)).pipeline.id;

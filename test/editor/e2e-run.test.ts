@@ -19,7 +19,7 @@ import { makePdf } from '../media/pdf-fixture.ts';
 import { fakeKey } from '../support/fake-keys.ts';
 import { startFakeProviders, type FakeProviders } from '../support/fake-provider-server.ts';
 import { launch, screenshot, type Browser } from './support/browser.ts';
-import { startEditorServer, type EditorServer } from './support/editor-server.ts';
+import { startEditorServer, startServerAndBrowser, type EditorServer } from './support/editor-server.ts';
 
 const VOICE_NOTE = join(ROOT, 'test/fixtures/speech/voice-note.ogg');
 const TRANSCRIPT = 'Patient reports headaches. Start metformin five hundred milligrams twice daily. Review in two weeks.';
@@ -32,10 +32,10 @@ let pipelineId: string;
 
 before(async () => {
   fake = await startFakeProviders();
-  [server, browser] = await Promise.all([
-    startEditorServer({ env: { OPENAI_API_KEY: fakeKey('sk-editor'), OPENAI_BASE_URL: fake.openaiBaseURL } }),
-    launch(),
-  ]);
+  ({ server, browser } = await startServerAndBrowser(
+    () => startEditorServer({ env: { OPENAI_API_KEY: fakeKey('sk-editor'), OPENAI_BASE_URL: fake.openaiBaseURL } }),
+    () => launch(),
+  ));
   api = new TesseraClient({ server: server.url });
   const example = JSON.parse(readFileSync(join(ROOT, 'examples/voice-note-to-summary.pipeline.json'), 'utf8')) as Pipeline;
   pipelineId = (await api.createPipeline(example)).pipeline.id;

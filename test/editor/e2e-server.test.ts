@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, screenshot, type Browser } from './support/browser.ts';
 import { EditorPage } from './support/editor-page.ts';
-import { startEditorServer, type EditorServer } from './support/editor-server.ts';
+import { startEditorServer, startServerAndBrowser, type EditorServer } from './support/editor-server.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -15,7 +15,7 @@ after(async () => {
 });
 
 async function setup(options: { auth?: boolean } = {}): Promise<{ server: EditorServer; browser: Browser }> {
-  const [server, browser] = await Promise.all([startEditorServer(options), launch()]);
+  const { server, browser } = await startServerAndBrowser(() => startEditorServer(options), () => launch());
   cleanups.push(() => server.cleanup(), () => browser.close());
   return { server, browser };
 }

@@ -16,7 +16,7 @@ import type { Pipeline } from '../../engine/pipeline/schema.ts';
 import { ROOT } from '../support/cli.ts';
 import { launch, screenshot, type Browser } from './support/browser.ts';
 import { EditorPage } from './support/editor-page.ts';
-import { startEditorServer, type EditorServer } from './support/editor-server.ts';
+import { startEditorServer, startServerAndBrowser, type EditorServer } from './support/editor-server.ts';
 
 /** Long enough for a loaded CI machine: a Temporal schedule, the API's poller and the panel's refresh in a row. */
 const SLOW = { timeout: 120_000 };
@@ -28,7 +28,7 @@ let pipelineId: string;
 let page: Page;
 
 before(async () => {
-  [server, browser] = await Promise.all([startEditorServer(), launch({ height: 1200 })]);
+  ({ server, browser } = await startServerAndBrowser(() => startEditorServer(), () => launch({ height: 1200 })));
   api = new TesseraClient({ server: server.url });
   // greeting: a text input "who", a JSON input "profile" with a default, no provider needed.
   const greeting = JSON.parse(readFileSync(join(ROOT, 'examples/greeting.pipeline.json'), 'utf8')) as Pipeline;

@@ -74,7 +74,15 @@ export interface DevProcess extends TesseraProcess {
  */
 export async function startDev(dataDir: string, extraEnv: Record<string, string> = {}, args: string[] = []): Promise<DevProcess> {
   const { freePort } = await import('../../engine/temporal/dev-server.ts');
-  const port = await freePort();
-  const env = { TESSERA_TEMPORAL_PORT: String(port), TESSERA_DATA_DIR: dataDir, TESSERA_TASK_QUEUE: `q${port}`, ...extraEnv };
-  return { env, ...(await spawnTessera(['dev', '--no-ui', '--port', '0', ...args], env)) };
+  // The port is picked free, but another test process may take it before the server binds it: a start
+  // refused for a taken port is tried again on a fresh one.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const env = { TESSERA_TEMPORAL_PORT: String(port), TESSERA_DATA_DIR: dataDir, TESSERA_TASK_QUEUE: `q${port}`, ...extraEnv };
+    try {
+      return { env, ...(await spawnTessera(['dev', '--no-ui', '--port', '0', ...args], env)) };
+    } catch (err) {
+      if (attempt >= 3 || !/TEMPORAL_PORT_IN_USE/.test(String((err as Error)?.message))) throw err;
+    }
+  }
 }

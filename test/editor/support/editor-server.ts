@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnTessera, tessera, type TesseraProcess } from '../../support/cli.ts';
+import type { Browser } from './browser.ts';
 
 export interface EditorServer {
   url: string;
@@ -17,19 +18,42 @@ export interface EditorServer {
   cleanup(): Promise<void>;
 }
 
+/**
+ * Ports are picked free, but another test process may take one between the pick and `tessera dev`
+ * binding it (files run in parallel): a start refused for a taken port is tried again on fresh ports.
+ */
+const START_ATTEMPTS = 3;
+
 /** `env`: more environment for the server (e.g. OPENAI_BASE_URL pointing at the fake provider server). */
 export async function startEditorServer(options: { auth?: boolean; env?: Record<string, string> } = {}): Promise<EditorServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePorts(options);
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS || !/(API|TEMPORAL)_PORT_IN_USE/.test(String((err as Error)?.message))) throw err;
+    }
+  }
+}
+
+async function startOnFreePorts(options: { auth?: boolean; env?: Record<string, string> }): Promise<EditorServer> {
   const { freePort } = await import('../../../engine/temporal/dev-server.ts');
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-editor-e2e-'));
   const temporalPort = await freePort();
   const port = await freePort();
   const env = { TESSERA_TEMPORAL_PORT: String(temporalPort), TESSERA_DATA_DIR: dataDir, TESSERA_TASK_QUEUE: `q${temporalPort}`, ...options.env };
   const args = ['dev', '--no-ui', '--port', String(port), ...(options.auth ? ['--auth'] : [])];
+  let started: TesseraProcess;
+  try {
+    started = await spawnTessera(args, env);
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const server: EditorServer = {
     url: `http://127.0.0.1:${port}`,
     port,
     env,
-    process: await spawnTessera(args, env),
+    process: started,
     stop: () => server.process.stop(),
     async restart() {
       server.process = await spawnTessera(args, env);
@@ -45,4 +69,19 @@ export async function startEditorServer(options: { auth?: boolean; env?: Record<
     },
   };
   return server;
+}
+
+/**
+ * The server and a browser, started side by side. When one fails the other is stopped before the error
+ * goes on: a browser left open would keep the test file's process alive until its timeout.
+ */
+export async function startServerAndBrowser(
+  server: () => Promise<EditorServer>,
+  browser: () => Promise<Browser>,
+): Promise<{ server: EditorServer; browser: Browser }> {
+  const [s, b] = await Promise.allSettled([server(), browser()]);
+  if (s.status === 'fulfilled' && b.status === 'fulfilled') return { server: s.value, browser: b.value };
+  if (s.status === 'fulfilled') await s.value.cleanup();
+  if (b.status === 'fulfilled') await b.value.close();
+  throw s.status === 'rejected' ? s.reason : (b as PromiseRejectedResult).reason;
 }
