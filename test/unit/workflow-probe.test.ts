@@ -54,3 +54,20 @@ test('after an abort, the tracker can wait for the calls still ending (the conne
   await waiting;
   assert.equal(settled, true);
 });
+
+test("a closed run's final node states are asked again when the first query goes unanswered", async () => {
+  const asked: number[] = [];
+  const answers: (() => Promise<unknown>)[] = [() => Promise.reject(new Error('deadline exceeded')), async () => ({ review: { status: 'failed', approval: { reason: 'wrong patient' } } })];
+  const client = {
+    workflow: { getHandle: () => ({ query: () => (asked.push(asked.length + 1), answers[asked.length - 1]()) }) },
+    withAbortSignal: (_signal: AbortSignal, fn: () => Promise<unknown>) => fn(),
+    withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
+  } as unknown as Client;
+  const probe = new WorkflowProbe(client, 'run-1', new AbortController().signal);
+  const states = await probe.finalNodes(1000);
+  assert.deepEqual(asked, [1, 2]);
+  assert.equal(states?.review.approval?.reason, 'wrong patient');
+
+  const never = { ...client, workflow: { getHandle: () => ({ query: () => Promise.reject(new Error('deadline exceeded')) }) } } as unknown as Client;
+  assert.equal(await new WorkflowProbe(never, 'run-2', new AbortController().signal).finalNodes(1000, 3), undefined, 'given up after the attempts');
+});

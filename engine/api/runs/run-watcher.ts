@@ -31,7 +31,7 @@ export interface WatcherOptions {
   progressMs: number;
 }
 
-const FINAL_QUERY_TIMEOUT_MS = 30_000;
+const FINAL_QUERY_TIMEOUT_MS = 20_000;
 
 export class RunWatcher {
   private known: Record<string, NodeState>;
@@ -171,7 +171,7 @@ export class RunWatcher {
     }
     // The final states are read once and kept: give a loaded worker (it replays the closed workflow to
     // answer) longer than a poll's query, so a failed run's nodes say exactly how they ended.
-    if (outcome.kind === 'failed') return failedRun(outcome.error, this.known, await probe.nodes(FINAL_QUERY_TIMEOUT_MS), endedAt);
+    if (outcome.kind === 'failed') return failedRun(outcome.error, this.known, await probe.finalNodes(FINAL_QUERY_TIMEOUT_MS), endedAt);
     const message = 'The run\'s workflow does not exist in Temporal: it was never started, or it was deleted.';
     return { status: 'failed', error: { code: 'INTERNAL', message }, nodes: this.known, usage: usageTotals(this.known), endedAt };
   }

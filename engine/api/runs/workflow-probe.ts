@@ -55,6 +55,20 @@ export class WorkflowProbe {
     }
   }
 
+  /**
+   * The node states of a closed run, read once and kept: each attempt gives a loaded worker `timeoutMs`
+   * to replay the workflow and answer. A query can go unanswered for reasons of its own (seen in CI: a
+   * failed run's query timed out after 30 s while the worker was otherwise fine), and a new query is a new
+   * task, so an unanswered one is asked again before the run is recorded without them.
+   */
+  async finalNodes(timeoutMs: number, attempts = 2): Promise<Record<string, NodeState> | undefined> {
+    for (let attempt = 1; attempt <= attempts && !this.signal.aborted; attempt++) {
+      const states = await this.nodes(timeoutMs);
+      if (states) return states;
+    }
+    return undefined;
+  }
+
   /** What the given nodes produced (a closed workflow is answered too, by a worker replaying it); undefined when no worker answers. */
   async outputs(nodeIds: string[], timeoutMs = QUERY_TIMEOUT_MS): Promise<Record<string, Record<string, unknown>> | undefined> {
     try {
