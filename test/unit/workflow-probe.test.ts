@@ -71,3 +71,51 @@ test("a closed run's final node states are asked again when the first query goes
   const never = { ...client, workflow: { getHandle: () => ({ query: () => Promise.reject(new Error('deadline exceeded')) }) } } as unknown as Client;
   assert.equal(await new WorkflowProbe(never, 'run-2', new AbortController().signal).finalNodes(1000, 3), undefined, 'given up after the attempts');
 });
+
+test("a watcher's probe (its signal derived from the tracker's) is waited for by the tracker's settledCalls", async () => {
+  let finish!: () => void;
+  const ending = new Promise<Record<string, never>>((resolve) => (finish = () => resolve({})));
+  const client = {
+    workflow: { getHandle: () => ({ query: () => ending }) },
+    withAbortSignal: (_signal: AbortSignal, fn: () => Promise<unknown>) => fn(),
+    withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
+  } as unknown as Client;
+  const tracker = new AbortController();
+  const watcher = AbortSignal.any([tracker.signal, new AbortController().signal]);
+  const answer = new WorkflowProbe(client, 'run-1', watcher, tracker.signal).nodes();
+  tracker.abort();
+  assert.equal(await answer, undefined);
+  let settled = false;
+  const waiting = settledCalls(tracker.signal).then(() => (settled = true));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, 'the call made under the derived signal is still counted');
+  finish();
+  await waiting;
+  assert.equal(settled, true);
+});
+
+test("a stopped tracker waits for its watchers' Temporal calls to end (the API closes the connection next)", async () => {
+  const { RunWatcher } = await import('../../engine/api/runs/run-watcher.ts');
+  const releases: (() => void)[] = [];
+  const pending = <T>(value: T) => new Promise<T>((resolve) => releases.push(() => resolve(value)));
+  const handle = { query: () => pending({}), describe: () => pending({ raw: { pendingActivities: [] } }), result: () => pending({ outputs: {}, nodes: {} }) };
+  const client = {
+    workflow: { getHandle: () => handle },
+    withAbortSignal: (_signal: AbortSignal, fn: () => Promise<unknown>) => fn(),
+    withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
+  } as unknown as Client;
+  const deps = { client, store: { getVersion: async () => undefined }, registry: { get: () => undefined } } as never;
+  const run = { id: 'run-1', pipelineId: 'p', pipelineVersion: 1, pipelineName: 'p', status: 'running', trigger: 'api', inputs: {}, nodes: {}, startedAt: new Date().toISOString() } as never;
+  const tracker = new AbortController();
+  const watching = new RunWatcher(deps, run, tracker.signal, () => {}, { pollMs: 10, progressMs: 10 }).watch();
+  while (releases.length < 2) await new Promise((r) => setImmediate(r)); // the result's long poll and the first query
+  tracker.abort();
+  await watching;
+  let settled = false;
+  const waiting = settledCalls(tracker.signal).then(() => (settled = true));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, "the watcher's calls are still going: the tracker must not let the connection close yet");
+  releases.forEach((release) => release());
+  await waiting;
+  assert.equal(settled, true);
+});

@@ -53,7 +53,7 @@ export class RunWatcher {
   constructor(
     private readonly deps: TrackerDeps,
     private readonly run: RunRecord,
-    trackerSignal: AbortSignal,
+    private readonly trackerSignal: AbortSignal,
     private readonly publish: (event: RunEvent) => void,
     private readonly options: WatcherOptions,
     /** Follows another run of the index (a child run this one started). */
@@ -76,7 +76,7 @@ export class RunWatcher {
 
   async watch(): Promise<void> {
     await this.loadTaskTypes();
-    const probe = new WorkflowProbe(this.deps.client, this.run.id, this.signal);
+    const probe = new WorkflowProbe(this.deps.client, this.run.id, this.signal, this.trackerSignal);
     let ended = false;
     const end = probe.end().finally(() => {
       ended = true;
@@ -212,7 +212,7 @@ export class RunWatcher {
       if (!child || this.children.has(child.runId)) continue;
       if (!(await this.deps.store.getRun(child.runId))) {
         const version = await this.deps.store.getVersion(child.pipelineId, child.version).catch(() => undefined);
-        const started = await new WorkflowProbe(this.deps.client, child.runId, this.signal).startInput();
+        const started = await new WorkflowProbe(this.deps.client, child.runId, this.signal, this.trackerSignal).startInput();
         const run: RunRecord = {
           id: child.runId,
           pipelineId: child.pipelineId,

@@ -38,10 +38,16 @@ export async function settledCalls(signal: AbortSignal): Promise<void> {
 export class WorkflowProbe {
   private readonly handle: RunHandle;
 
+  /**
+   * `signal` ends the probe's calls; `tracked` is the signal its calls are counted under for settledCalls
+   * (the tracker's own: a watcher's signal is derived from it, so waiting on the tracker's would otherwise
+   * miss them).
+   */
   constructor(
     private readonly client: Client,
     readonly workflowId: string,
     private readonly signal: AbortSignal,
+    private readonly tracked: AbortSignal = signal,
   ) {
     this.handle = client.workflow.getHandle<typeof runPipeline>(workflowId);
   }
@@ -153,8 +159,8 @@ export class WorkflowProbe {
     this.signal.addEventListener('abort', forward, { once: true });
     const run = () => this.client.withAbortSignal(own.signal, fn);
     const call = timeoutMs ? this.client.withDeadline(Date.now() + timeoutMs, run) : run();
-    let calls = inflight.get(this.signal);
-    if (!calls) inflight.set(this.signal, (calls = new Set()));
+    let calls = inflight.get(this.tracked);
+    if (!calls) inflight.set(this.tracked, (calls = new Set()));
     calls.add(call);
     call.then(
       () => calls.delete(call),
