@@ -6,11 +6,11 @@
  * Node states, values and events stay per node. The helpers here are pure (unit-tested); the call is below.
  */
 import { ActivityCancellationType, proxyLocalActivities } from '@temporalio/workflow';
-import type { Duration } from '@temporalio/common';
 import type { PlanNode, RunChainRequest, RunChainResult, RunNodeRequest } from '../engine/run/plan.ts';
 import type { NodeActivities } from './contract.ts';
 import type { Settled } from './dag.ts';
 import { durationMs } from './duration.ts';
+import { retryPolicy } from './node-activity.ts';
 
 /** Runs started by workflow code older than chains replay node by node (workflow versioning, `patched`). */
 export const CHEAP_CHAINS_PATCH = 'cheap-chains';
@@ -67,12 +67,11 @@ export function chainRequest(chain: readonly PlanNode[], requestFor: (node: Plan
 
 /** The chain as one local activity; its timeout is the sum of its nodes' own. */
 export function callChain(chain: readonly PlanNode[], request: RunChainRequest): Promise<RunChainResult> {
-  const first = chain[0].activity;
   const timeoutMs = chain.reduce((sum, node) => sum + durationMs(node.activity.startToCloseTimeout), 0);
   const activities = proxyLocalActivities<NodeActivities>({
     startToCloseTimeout: timeoutMs,
     // Node failures come back in the result; this covers the activity itself (a worker lost mid-chain).
-    retry: { ...first.retry, initialInterval: first.retry.initialInterval as Duration, maximumInterval: first.retry.maximumInterval as Duration },
+    retry: retryPolicy(chain[0]),
     cancellationType: ActivityCancellationType.TRY_CANCEL,
   });
   return activities.runChain(request);

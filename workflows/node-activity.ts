@@ -1,12 +1,18 @@
 /** The activity call that runs one node (or one item of a mapped node), with the node's own options. */
 import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { Duration } from '@temporalio/common';
+import type { Duration, RetryPolicy } from '@temporalio/common';
 import type { PlanNode, RunNodeRequest, RunNodeResult } from '../engine/run/plan.ts';
 import type { NodeActivities } from './contract.ts';
 
 /** `activityId`: the node's id, or "node#item" for the items of a mapped node (local activities have none). */
+/** The node's retry policy as Temporal takes it (the plan keeps its intervals as the file's duration strings). */
+export function retryPolicy(node: PlanNode): RetryPolicy {
+  const { retry } = node.activity;
+  return { ...retry, initialInterval: retry.initialInterval as Duration, maximumInterval: retry.maximumInterval as Duration };
+}
+
 export function callNode(node: PlanNode, request: RunNodeRequest, activityId: string): Promise<RunNodeResult> {
-  const retry = { ...node.activity.retry, initialInterval: node.activity.retry.initialInterval as Duration, maximumInterval: node.activity.retry.maximumInterval as Duration };
+  const retry = retryPolicy(node);
   // Cheap nodes run as local activities (only plans that say so: older plans replay unchanged).
   const activities = node.activity.local
     ? proxyLocalActivities<NodeActivities>({

@@ -74,15 +74,23 @@ export interface DevProcess extends TesseraProcess {
  */
 export async function startDev(dataDir: string, extraEnv: Record<string, string> = {}, args: string[] = []): Promise<DevProcess> {
   const { freePort } = await import('../../engine/temporal/dev-server.ts');
-  // The port is picked free, but another test process may take it before the server binds it: a start
-  // refused for a taken port is tried again on a fresh one.
-  for (let attempt = 1; ; attempt++) {
+  return onFreePorts(async () => {
     const port = await freePort();
     const env = { TESSERA_TEMPORAL_PORT: String(port), TESSERA_DATA_DIR: dataDir, TESSERA_TASK_QUEUE: `q${port}`, ...extraEnv };
+    return { env, ...(await spawnTessera(['dev', '--no-ui', '--port', '0', ...args], env)) };
+  });
+}
+
+/**
+ * Ports are picked free, but another test process may take one between the pick and the server binding
+ * it (test files run in parallel): a start refused for a taken port is tried again, picking fresh ports.
+ */
+export async function onFreePorts<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
     try {
-      return { env, ...(await spawnTessera(['dev', '--no-ui', '--port', '0', ...args], env)) };
+      return await start();
     } catch (err) {
-      if (attempt >= 3 || !/TEMPORAL_PORT_IN_USE/.test(String((err as Error)?.message))) throw err;
+      if (attempt >= attempts || !/(API|TEMPORAL)_PORT_IN_USE/.test(String((err as Error)?.message))) throw err;
     }
   }
 }

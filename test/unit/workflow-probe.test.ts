@@ -4,17 +4,22 @@ import { test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { settledCalls, WorkflowProbe } from '../../engine/api/runs/workflow-probe.ts';
 
+/** A Temporal client whose workflow handle is `handle`; abort signals and deadlines are not simulated. */
+function fakeClient(handle: unknown): Client {
+  return {
+    workflow: { getHandle: () => handle },
+    withAbortSignal: (_signal: AbortSignal, fn: () => Promise<unknown>) => fn(),
+    withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
+  } as unknown as Client;
+}
+
 function countingClient() {
   const calls: string[] = [];
   const handle = {
     query: async () => (calls.push('query'), {}),
     describe: async () => (calls.push('describe'), { raw: { pendingActivities: [] } }),
   };
-  const client = {
-    workflow: { getHandle: () => handle },
-    withAbortSignal: (_signal: AbortSignal, fn: () => Promise<unknown>) => fn(),
-    withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
-  } as unknown as Client;
+  const client = fakeClient(handle);
   return { client, calls };
 }
 
@@ -36,11 +41,7 @@ test('a probe whose tracker stopped asks Temporal nothing', async () => {
 test('after an abort, the tracker can wait for the calls still ending (the connection must outlive them)', async () => {
   let finish!: () => void;
   const ending = new Promise<Record<string, never>>((resolve) => (finish = () => resolve({})));
-  const client = {
-    workflow: { getHandle: () => ({ query: () => ending }) },
-    withAbortSignal: (_signal: AbortSignal, fn: () => Promise<unknown>) => fn(),
-    withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
-  } as unknown as Client;
+  const client = fakeClient({ query: () => ending });
   const stop = new AbortController();
   const probe = new WorkflowProbe(client, 'run-1', stop.signal);
   const answer = probe.outputs(['a']);
@@ -58,28 +59,20 @@ test('after an abort, the tracker can wait for the calls still ending (the conne
 test("a closed run's final node states are asked again when the first query goes unanswered", async () => {
   const asked: number[] = [];
   const answers: (() => Promise<unknown>)[] = [() => Promise.reject(new Error('deadline exceeded')), async () => ({ review: { status: 'failed', approval: { reason: 'wrong patient' } } })];
-  const client = {
-    workflow: { getHandle: () => ({ query: () => (asked.push(asked.length + 1), answers[asked.length - 1]()) }) },
-    withAbortSignal: (_signal: AbortSignal, fn: () => Promise<unknown>) => fn(),
-    withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
-  } as unknown as Client;
+  const client = fakeClient({ query: () => (asked.push(asked.length + 1), answers[asked.length - 1]()) });
   const probe = new WorkflowProbe(client, 'run-1', new AbortController().signal);
   const states = await probe.finalNodes(1000);
   assert.deepEqual(asked, [1, 2]);
   assert.equal(states?.review.approval?.reason, 'wrong patient');
 
-  const never = { ...client, workflow: { getHandle: () => ({ query: () => Promise.reject(new Error('deadline exceeded')) }) } } as unknown as Client;
+  const never = fakeClient({ query: () => Promise.reject(new Error('deadline exceeded')) });
   assert.equal(await new WorkflowProbe(never, 'run-2', new AbortController().signal).finalNodes(1000, 3), undefined, 'given up after the attempts');
 });
 
 test("a watcher's probe (its signal derived from the tracker's) is waited for by the tracker's settledCalls", async () => {
   let finish!: () => void;
   const ending = new Promise<Record<string, never>>((resolve) => (finish = () => resolve({})));
-  const client = {
-    workflow: { getHandle: () => ({ query: () => ending }) },
-    withAbortSignal: (_signal: AbortSignal, fn: () => Promise<unknown>) => fn(),
-    withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
-  } as unknown as Client;
+  const client = fakeClient({ query: () => ending });
   const tracker = new AbortController();
   const watcher = AbortSignal.any([tracker.signal, new AbortController().signal]);
   const answer = new WorkflowProbe(client, 'run-1', watcher, tracker.signal).nodes();
@@ -99,11 +92,7 @@ test("a stopped tracker waits for its watchers' Temporal calls to end (the API c
   const releases: (() => void)[] = [];
   const pending = <T>(value: T) => new Promise<T>((resolve) => releases.push(() => resolve(value)));
   const handle = { query: () => pending({}), describe: () => pending({ raw: { pendingActivities: [] } }), result: () => pending({ outputs: {}, nodes: {} }) };
-  const client = {
-    workflow: { getHandle: () => handle },
-    withAbortSignal: (_signal: AbortSignal, fn: () => Promise<unknown>) => fn(),
-    withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
-  } as unknown as Client;
+  const client = fakeClient(handle);
   const deps = { client, store: { getVersion: async () => undefined }, registry: { get: () => undefined } } as never;
   const run = { id: 'run-1', pipelineId: 'p', pipelineVersion: 1, pipelineName: 'p', status: 'running', trigger: 'api', inputs: {}, nodes: {}, startedAt: new Date().toISOString() } as never;
   const tracker = new AbortController();

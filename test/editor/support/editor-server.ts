@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnTessera, tessera, type TesseraProcess } from '../../support/cli.ts';
+import { onFreePorts, spawnTessera, tessera, type TesseraProcess } from '../../support/cli.ts';
 import type { Browser } from './browser.ts';
 
 export interface EditorServer {
@@ -18,21 +18,9 @@ export interface EditorServer {
   cleanup(): Promise<void>;
 }
 
-/**
- * Ports are picked free, but another test process may take one between the pick and `tessera dev`
- * binding it (files run in parallel): a start refused for a taken port is tried again on fresh ports.
- */
-const START_ATTEMPTS = 3;
-
 /** `env`: more environment for the server (e.g. OPENAI_BASE_URL pointing at the fake provider server). */
-export async function startEditorServer(options: { auth?: boolean; env?: Record<string, string> } = {}): Promise<EditorServer> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnFreePorts(options);
-    } catch (err) {
-      if (attempt >= START_ATTEMPTS || !/(API|TEMPORAL)_PORT_IN_USE/.test(String((err as Error)?.message))) throw err;
-    }
-  }
+export function startEditorServer(options: { auth?: boolean; env?: Record<string, string> } = {}): Promise<EditorServer> {
+  return onFreePorts(() => startOnFreePorts(options));
 }
 
 async function startOnFreePorts(options: { auth?: boolean; env?: Record<string, string> }): Promise<EditorServer> {
